@@ -1,0 +1,630 @@
+//! `mailaudit`: the command-line face of the library. No audit logic lives
+//! here: it reads files, hands bytes to an [`Auditor`] and prints reports.
+
+use std::fs;
+use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use mailaudit::{AuditOptions, Auditor, Envelope, Error, Policy, Report, Verdict};
+use rayon::prelude::*;
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "mailaudit",
+    version,
+    about = "Audit outbound e-mail for exposed personal data"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Audit messages: files, directories (recursed) or `-` for standard input.
+    ///
+    /// Exit status: 0 when every message passes, 1 when a rule fired, 2 on an
+    /// error (unreadable file, bad policy, unparseable message).
+    Scan(ScanArgs),
+    /// Print or check policies.
+    Policy(PolicyArgs),
+}
+
+#[derive(clap::Args)]
+struct ScanArgs {
+    /// Policy file (TOML); it holds only what differs from the embedded default.
+    #[arg(long, short)]
+    policy: Option<PathBuf>,
+    /// Output format: `text` for people, `json` (one document), `jsonl` (one line
+    /// per message, then one per finding) for machines.
+    #[arg(long, short, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Worker threads (default: all cores).
+    #[arg(long, short)]
+    jobs: Option<usize>,
+    /// Add each finding's raw value to jsonl output (`"value"`). This prints
+    /// personal data: use it for evaluation only, never in production logs.
+    #[arg(long)]
+    show_values: bool,
+    /// SMTP MAIL FROM of the message (single-message use).
+    #[arg(long)]
+    mail_from: Option<String>,
+    /// SMTP RCPT TO of the message; repeat for several.
+    #[arg(long)]
+    rcpt_to: Vec<String>,
+    /// No progress bar, no summary line.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Files, directories or `-`.
+    #[arg(required = true)]
+    paths: Vec<String>,
+}
+
+#[derive(clap::Args)]
+struct PolicyArgs {
+    /// Print the embedded default policy.
+    #[arg(long, conflicts_with = "check")]
+    print_default: bool,
+    /// Validate a policy file; errors name the key and its line and column.
+    #[arg(long, value_name = "FILE")]
+    check: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Scan(args) => scan(args),
+        Command::Policy(args) => policy(args),
+    }
+}
+
+fn policy(args: PolicyArgs) -> ExitCode {
+    if let Some(path) = args.check {
+        return match load_policy(Some(&path)) {
+            Ok(_) => {
+                println!("{}: ok", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("{message}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if args.print_default {
+        print!("{}", mailaudit::DEFAULT_POLICY_TOML);
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("mailaudit policy: give --print-default or --check FILE");
+    ExitCode::from(2)
+}
+
+fn load_policy(path: Option<&Path>) -> Result<Policy, String> {
+    match path {
+        None => Ok(Policy::default()),
+        Some(path) => {
+            let text = fs::read_to_string(path)
+                .map_err(|e| format!("{}: cannot read policy: {e}", path.display()))?;
+            Policy::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
+        }
+    }
+}
+
+/// One input: its name as given, and where to read it.
+struct Input {
+    name: String,
+    source: Source,
+}
+
+enum Source {
+    Stdin,
+    File(PathBuf),
+}
+
+/// The outcome for one input.
+enum Outcome {
+    Report(Box<Report>),
+    Failed(String),
+}
+
+fn scan(args: ScanArgs) -> ExitCode {
+    let policy = match load_policy(args.policy.as_deref()) {
+        Ok(policy) => policy,
+        Err(message) => {
+            eprintln!("mailaudit: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = if args.show_values {
+        AuditOptions::revealing_values()
+    } else {
+        AuditOptions::default()
+    };
+    let auditor = match Auditor::with_options(policy, options) {
+        Ok(auditor) => auditor,
+        Err(e) => {
+            eprintln!("mailaudit: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let envelope = (args.mail_from.is_some() || !args.rcpt_to.is_empty())
+        .then(|| Envelope::new(args.mail_from.clone(), args.rcpt_to.clone()));
+
+    let mut listing_errors = Vec::new();
+    let inputs = collect_inputs(&args.paths, &mut listing_errors);
+    if let Some(jobs) = args.jobs {
+        // Only fails when a global pool exists already, which it cannot here.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global();
+    }
+
+    let stdout = io::stdout();
+    let mut out = Printer::new(
+        BufWriter::with_capacity(1 << 16, stdout.lock()),
+        args.format,
+        args.show_values,
+    );
+    let mut summary = Summary::default();
+    for message in &listing_errors {
+        summary.errors += 1;
+        out.failure(&message.0, &message.1);
+    }
+    let show_progress = !args.quiet && inputs.len() > 1 && io::stderr().is_terminal();
+    let mut progress = Progress::new(inputs.len(), show_progress);
+    let max_bytes = auditor.policy().max_message_bytes();
+
+    // Chunks keep the output in input order and memory bounded.
+    for chunk in inputs.chunks(256) {
+        let outcomes: Vec<(Outcome, usize)> = chunk
+            .par_iter()
+            .map(|input| audit_input(&auditor, input, envelope.as_ref(), max_bytes))
+            .collect();
+        for (input, (outcome, bytes)) in chunk.iter().zip(outcomes) {
+            summary.add(&outcome);
+            match &outcome {
+                Outcome::Report(report) => out.report(&input.name, report),
+                Outcome::Failed(message) => out.failure(&input.name, message),
+            }
+            progress.advance(bytes);
+        }
+    }
+    out.finish(&summary);
+    progress.clear();
+    if !args.quiet {
+        eprintln!("{}", summary.line());
+    }
+    if summary.errors > 0 {
+        ExitCode::from(2)
+    } else if summary.with_violations > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn audit_input(
+    auditor: &Auditor,
+    input: &Input,
+    envelope: Option<&Envelope>,
+    max_bytes: u64,
+) -> (Outcome, usize) {
+    let bytes = match read_input(&input.source, max_bytes) {
+        Ok(bytes) => bytes,
+        Err(message) => return (Outcome::Failed(message), 0),
+    };
+    let result = match envelope {
+        Some(envelope) => auditor.audit_with_envelope(&bytes, envelope),
+        None => auditor.audit(&bytes),
+    };
+    let outcome = match result {
+        Ok(report) => Outcome::Report(Box::new(report)),
+        Err(e) => Outcome::Failed(e.to_string()),
+    };
+    (outcome, bytes.len())
+}
+
+fn read_input(source: &Source, max_bytes: u64) -> Result<Vec<u8>, String> {
+    match source {
+        Source::Stdin => {
+            let mut bytes = Vec::new();
+            io::stdin()
+                .lock()
+                .take(max_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(|e| format!("cannot read standard input: {e}"))?;
+            Ok(bytes)
+        }
+        Source::File(path) => {
+            let len = fs::metadata(path)
+                .map_err(|e| format!("cannot read: {e}"))?
+                .len();
+            if len > max_bytes {
+                // Do not load what the auditor will refuse.
+                return Err(Error::TooLarge {
+                    bytes: len,
+                    limit: max_bytes,
+                }
+                .to_string());
+            }
+            fs::read(path).map_err(|e| format!("cannot read: {e}"))
+        }
+    }
+}
+
+/// Expands the command line's paths: files as given, directories recursed in
+/// name order, `-` for standard input.
+fn collect_inputs(paths: &[String], errors: &mut Vec<(String, String)>) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for path in paths {
+        if path == "-" {
+            inputs.push(Input {
+                name: path.clone(),
+                source: Source::Stdin,
+            });
+            continue;
+        }
+        let p = PathBuf::from(path);
+        if p.is_dir() {
+            walk_dir(&p, &mut inputs, errors);
+        } else {
+            inputs.push(Input {
+                name: path.clone(),
+                source: Source::File(p),
+            });
+        }
+    }
+    inputs
+}
+
+fn walk_dir(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => {
+            errors.push((dir.display().to_string(), format!("cannot list: {e}")));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let hidden = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk_dir(&path, inputs, errors);
+        } else if path.is_file() {
+            inputs.push(Input {
+                name: path.display().to_string(),
+                source: Source::File(path),
+            });
+        }
+    }
+}
+
+#[derive(Default, Serialize)]
+struct Summary {
+    messages: usize,
+    pass: usize,
+    warn: usize,
+    quarantine: usize,
+    reject: usize,
+    errors: usize,
+    with_violations: usize,
+}
+
+impl Summary {
+    fn add(&mut self, outcome: &Outcome) {
+        match outcome {
+            Outcome::Failed(_) => self.errors += 1,
+            Outcome::Report(report) => {
+                self.messages += 1;
+                match report.verdict() {
+                    Verdict::Pass => self.pass += 1,
+                    Verdict::Warn => self.warn += 1,
+                    Verdict::Quarantine => self.quarantine += 1,
+                    _ => self.reject += 1,
+                }
+                if !report.violations().is_empty() {
+                    self.with_violations += 1;
+                }
+            }
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "mailaudit: {} messages audited: {} pass, {} warn, {} quarantine, {} reject; {} with violations; {} errors",
+            self.messages, self.pass, self.warn, self.quarantine, self.reject, self.with_violations, self.errors
+        )
+    }
+}
+
+/// Writes reports in the chosen format.
+struct Printer<W: Write> {
+    out: W,
+    format: Format,
+    show_values: bool,
+    first: bool,
+    broken: bool,
+}
+
+#[derive(Serialize)]
+struct JsonlMessage<'a> {
+    file: &'a str,
+    verdict: Verdict,
+    recipient_exposure: bool,
+    complete: bool,
+    recipients: &'a mailaudit::RecipientCounts,
+    violations: &'a [mailaudit::Violation],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    unscanned: &'a [mailaudit::Unscanned],
+}
+
+#[derive(Serialize)]
+struct JsonlFinding<'a> {
+    file: &'a str,
+    #[serde(flatten)]
+    finding: &'a mailaudit::Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    file: &'a str,
+    error: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonMessage<'a> {
+    file: &'a str,
+    report: &'a Report,
+}
+
+impl<W: Write> Printer<W> {
+    fn new(out: W, format: Format, show_values: bool) -> Self {
+        Printer {
+            out,
+            format,
+            show_values,
+            first: true,
+            broken: false,
+        }
+    }
+
+    fn write(&mut self, f: impl FnOnce(&mut W) -> io::Result<()>) {
+        if self.broken {
+            return;
+        }
+        if f(&mut self.out).is_err() {
+            // A closed pipe (`| head`) ends output, not the scan's exit status.
+            self.broken = true;
+        }
+    }
+
+    fn separator(&mut self) {
+        if self.format == Format::Json {
+            let first = std::mem::replace(&mut self.first, false);
+            self.write(|w| {
+                if first {
+                    w.write_all(b"{\"messages\":[\n")
+                } else {
+                    w.write_all(b",\n")
+                }
+            });
+        }
+    }
+
+    fn report(&mut self, file: &str, report: &Report) {
+        self.separator();
+        let show_values = self.show_values;
+        match self.format {
+            Format::Jsonl => self.write(|w| {
+                serde_json::to_writer(
+                    &mut *w,
+                    &JsonlMessage {
+                        file,
+                        verdict: report.verdict(),
+                        recipient_exposure: report.has_violation("exposed-recipient-list"),
+                        complete: report.is_complete(),
+                        recipients: report.recipients(),
+                        violations: report.violations(),
+                        unscanned: report.unscanned(),
+                    },
+                )?;
+                w.write_all(b"\n")?;
+                for finding in report.findings() {
+                    serde_json::to_writer(
+                        &mut *w,
+                        &JsonlFinding {
+                            file,
+                            finding,
+                            value: if show_values {
+                                finding.revealed_value()
+                            } else {
+                                None
+                            },
+                        },
+                    )?;
+                    w.write_all(b"\n")?;
+                }
+                Ok(())
+            }),
+            Format::Json => self.write(|w| {
+                serde_json::to_writer(&mut *w, &JsonMessage { file, report })
+                    .map_err(io::Error::from)
+            }),
+            Format::Text => self.write(|w| write_text(w, file, report)),
+        }
+    }
+
+    fn failure(&mut self, file: &str, message: &str) {
+        self.separator();
+        match self.format {
+            Format::Jsonl | Format::Json => {
+                let jsonl = self.format == Format::Jsonl;
+                self.write(|w| {
+                    serde_json::to_writer(
+                        &mut *w,
+                        &JsonError {
+                            file,
+                            error: message,
+                        },
+                    )?;
+                    if jsonl {
+                        w.write_all(b"\n")?;
+                    }
+                    Ok(())
+                })
+            }
+            Format::Text => self.write(|w| writeln!(w, "{file}: ERROR: {message}")),
+        }
+    }
+
+    fn finish(&mut self, summary: &Summary) {
+        if self.format == Format::Json {
+            let first = self.first;
+            self.write(|w| {
+                if first {
+                    w.write_all(b"{\"messages\":[")?;
+                }
+                w.write_all(b"\n],\"summary\":")?;
+                serde_json::to_writer(&mut *w, summary)?;
+                w.write_all(b"}\n")
+            });
+        }
+        self.write(|w| w.flush());
+    }
+}
+
+fn write_text(w: &mut impl Write, file: &str, report: &Report) -> io::Result<()> {
+    writeln!(w, "{file}: {}", report.verdict().as_str().to_uppercase())?;
+    let r = report.recipients();
+    writeln!(
+        w,
+        "  recipients: to {}, cc {}, bcc {}; visible {}, external {} at {} domain(s), consumer {}, malformed {}",
+        r.to, r.cc, r.bcc, r.visible, r.external, r.external_domains, r.consumer, r.malformed
+    )?;
+    for v in report.violations() {
+        writeln!(
+            w,
+            "  [{}/{}] {}: {}",
+            v.severity, v.action, v.rule, v.message
+        )?;
+        for e in &v.evidence {
+            writeln!(w, "      at {}: {}", e.location.part, e.detail)?;
+        }
+    }
+    if !report.findings().is_empty() {
+        writeln!(w, "  findings: {}", report.findings().len())?;
+        for f in report.findings() {
+            let span = match (f.location.start, f.location.end) {
+                (Some(s), Some(e)) => format!(" [{s}..{e}]"),
+                _ => String::new(),
+            };
+            let file = f
+                .location
+                .filename
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "    {} {} at {}{file}{span}, {} {:.2}, {}",
+                f.data_type.as_str(),
+                f.masked,
+                f.location.part,
+                f.category.as_str(),
+                f.confidence,
+                match f.level {
+                    mailaudit::Level::High => "high",
+                    mailaudit::Level::Medium => "medium",
+                    mailaudit::Level::Low => "low",
+                }
+            )?;
+        }
+    }
+    for u in report.unscanned() {
+        let what = u.location.content_type.as_deref().unwrap_or("unknown type");
+        let name = u.location.filename.as_deref().unwrap_or("");
+        writeln!(
+            w,
+            "  not scanned: {} {what} {name}: {}",
+            u.location.part, u.reason
+        )?;
+    }
+    if !report.is_complete() {
+        writeln!(
+            w,
+            "  incomplete: limits reached: {}",
+            report.truncated().join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// A one-line progress bar on standard error, when it is a terminal.
+struct Progress {
+    total: usize,
+    done: usize,
+    bytes: u64,
+    started: Instant,
+    last_draw: Instant,
+    enabled: bool,
+}
+
+impl Progress {
+    fn new(total: usize, enabled: bool) -> Self {
+        let now = Instant::now();
+        Progress {
+            total,
+            done: 0,
+            bytes: 0,
+            started: now,
+            last_draw: now,
+            enabled,
+        }
+    }
+
+    fn advance(&mut self, bytes: usize) {
+        self.done += 1;
+        self.bytes += bytes as u64;
+        if self.enabled && self.last_draw.elapsed() >= Duration::from_millis(100) {
+            self.last_draw = Instant::now();
+            let secs = self.started.elapsed().as_secs_f64().max(1e-6);
+            let width = 30;
+            let filled = width * self.done / self.total.max(1);
+            eprint!(
+                "\r[{}{}] {}/{} messages, {:.0} msg/s, {:.1} MB/s ",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                self.done,
+                self.total,
+                self.done as f64 / secs,
+                self.bytes as f64 / secs / 1e6
+            );
+        }
+    }
+
+    fn clear(&self) {
+        if self.enabled {
+            eprint!("\r{}\r", " ".repeat(100));
+        }
+    }
+}

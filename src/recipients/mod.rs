@@ -1,0 +1,370 @@
+//! Stage 2: who can see whom. Reads every occurrence of every address header
+//! (RFC 5322 allows one `To` and one `Cc`; real senders repeat them, and a list
+//! split over several `Cc:` lines must not hide), decides which addresses are
+//! internal, and counts what the exposure rules need.
+
+pub(crate) mod address;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::message::RawHeader;
+use crate::policy::Policy;
+use address::Entry;
+
+/// The SMTP envelope of a message, as a gateway knows it.
+#[derive(Debug, Clone, Default)]
+pub struct Envelope {
+    /// The `MAIL FROM` reverse-path (without angle brackets), if known.
+    pub mail_from: Option<String>,
+    /// The `RCPT TO` forward-paths.
+    pub rcpt_to: Vec<String>,
+}
+
+impl Envelope {
+    /// An envelope from a `MAIL FROM` address and `RCPT TO` addresses.
+    pub fn new<S: Into<String>>(
+        mail_from: Option<S>,
+        rcpt_to: impl IntoIterator<Item = S>,
+    ) -> Self {
+        Envelope {
+            mail_from: mail_from.map(Into::into),
+            rcpt_to: rcpt_to.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// Recipient counts in a [`Report`](crate::Report). Counts are of distinct
+/// addresses (compared case-insensitively).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecipientCounts {
+    /// Distinct addresses in `To` (and `Resent-To`).
+    pub to: usize,
+    /// Distinct addresses in `Cc` (and `Resent-Cc`).
+    pub cc: usize,
+    /// Distinct addresses in `Bcc` (and `Resent-Bcc`) header fields.
+    pub bcc: usize,
+    /// Distinct addresses in To and Cc together: what every recipient sees.
+    pub visible: usize,
+    /// Visible addresses outside the sender's organisation.
+    pub external: usize,
+    /// Distinct domains of the external visible addresses.
+    pub external_domains: usize,
+    /// Visible external addresses at consumer mailbox providers.
+    pub consumer: usize,
+    /// Entries in address headers that are not valid addresses.
+    pub malformed: usize,
+    /// `RCPT TO` addresses in the envelope that appear in no header (blind copies).
+    pub envelope_only: usize,
+}
+
+/// The outcome of the recipient analysis.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RecipientAnalysis {
+    pub(crate) counts: RecipientCounts,
+    /// Which headers carried the visible recipients (`To`, `Cc`, ...).
+    pub(crate) visible_headers: Vec<String>,
+    /// The entry limit cut the reading short.
+    pub(crate) truncated: bool,
+}
+
+/// Compiled recipient settings: built once per [`Auditor`](crate::Auditor).
+#[derive(Debug)]
+pub(crate) struct RecipientRules {
+    organisations: Vec<Vec<String>>,
+    consumer_exact: Vec<String>,
+    consumer_prefixes: Vec<String>,
+    max_entries: usize,
+}
+
+impl RecipientRules {
+    pub(crate) fn new(policy: &Policy) -> RecipientRules {
+        let organisations = policy
+            .organisations
+            .iter()
+            .map(|org| {
+                org.domains
+                    .iter()
+                    .map(|d| d.trim().trim_start_matches('.').to_ascii_lowercase())
+                    .collect()
+            })
+            .collect();
+        let mut consumer_exact = Vec::new();
+        let mut consumer_prefixes = Vec::new();
+        for domain in &policy.recipients.consumer_domains {
+            let domain = domain.trim().to_ascii_lowercase();
+            match domain.strip_suffix(".*") {
+                Some(prefix) => consumer_prefixes.push(format!("{prefix}.")),
+                None => consumer_exact.push(domain),
+            }
+        }
+        RecipientRules {
+            organisations,
+            consumer_exact,
+            consumer_prefixes,
+            max_entries: policy.limits.max_recipients as usize,
+        }
+    }
+
+    /// Is `domain` one of the consumer mailbox providers?
+    pub(crate) fn is_consumer(&self, domain: &str) -> bool {
+        self.consumer_exact.iter().any(|d| d == domain)
+            || self.consumer_prefixes.iter().any(|p| {
+                domain
+                    .strip_prefix(p.as_str())
+                    .is_some_and(|rest| !rest.is_empty() && !rest.contains(".."))
+            })
+    }
+
+    pub(crate) fn analyse(
+        &self,
+        headers: &[RawHeader<'_>],
+        envelope: Option<&crate::Envelope>,
+    ) -> RecipientAnalysis {
+        let mut to = BTreeSet::new();
+        let mut cc = BTreeSet::new();
+        let mut bcc = BTreeSet::new();
+        let mut from = Vec::new();
+        let mut malformed = 0usize;
+        let mut truncated = false;
+        let mut read = 0usize;
+        let mut visible_headers = Vec::new();
+        let mut entries = Vec::new();
+        for header in headers {
+            let name = header.name;
+            let target = if name.eq_ignore_ascii_case("To")
+                || name.eq_ignore_ascii_case("Resent-To")
+            {
+                &mut to
+            } else if name.eq_ignore_ascii_case("Cc") || name.eq_ignore_ascii_case("Resent-Cc") {
+                &mut cc
+            } else if name.eq_ignore_ascii_case("Bcc") || name.eq_ignore_ascii_case("Resent-Bcc") {
+                &mut bcc
+            } else if name.eq_ignore_ascii_case("From") {
+                entries.clear();
+                address::parse_address_list(header.value, 16, &mut entries);
+                from.extend(entries.drain(..).filter_map(|e| match e {
+                    Entry::Address(a) => Some(a),
+                    Entry::Malformed => None,
+                }));
+                continue;
+            } else {
+                continue;
+            };
+            entries.clear();
+            let budget = self.max_entries.saturating_sub(read);
+            if !address::parse_address_list(header.value, budget, &mut entries) {
+                truncated = true;
+            }
+            read += entries.len();
+            let before = target.len();
+            for entry in entries.drain(..) {
+                match entry {
+                    Entry::Address(a) => {
+                        target.insert(a);
+                    }
+                    Entry::Malformed => malformed += 1,
+                }
+            }
+            let is_visible = !name.to_ascii_lowercase().ends_with("bcc");
+            if is_visible && target.len() > before && !visible_headers.iter().any(|h| h == name) {
+                visible_headers.push(name.to_string());
+            }
+        }
+
+        let sender_domains: Vec<String> = from
+            .iter()
+            .map(String::as_str)
+            .chain(envelope.and_then(|e| e.mail_from.as_deref()))
+            .filter_map(domain_of)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let internal = self.internal_domains(&sender_domains);
+
+        let mut visible: BTreeSet<&str> = BTreeSet::new();
+        visible.extend(to.iter().map(String::as_str));
+        visible.extend(cc.iter().map(String::as_str));
+        let mut external = 0;
+        let mut consumer = 0;
+        let mut external_domains = BTreeSet::new();
+        for addr in &visible {
+            let Some(domain) = domain_of(addr) else {
+                continue;
+            };
+            if is_internal(domain, &internal) {
+                continue;
+            }
+            external += 1;
+            external_domains.insert(domain);
+            if self.is_consumer(domain) {
+                consumer += 1;
+            }
+        }
+        let envelope_only = envelope.map_or(0, |e| {
+            e.rcpt_to
+                .iter()
+                .map(|r| {
+                    r.trim()
+                        .trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .to_lowercase()
+                })
+                .filter(|r| !visible.contains(r.as_str()))
+                .collect::<BTreeSet<_>>()
+                .len()
+        });
+
+        RecipientAnalysis {
+            counts: RecipientCounts {
+                to: to.len(),
+                cc: cc.len(),
+                bcc: bcc.len(),
+                visible: visible.len(),
+                external,
+                external_domains: external_domains.len(),
+                consumer,
+                malformed,
+                envelope_only,
+            },
+            visible_headers,
+            truncated,
+        }
+    }
+
+    /// The domains internal to a message from `sender_domains`: those of
+    /// every organisation a sender belongs to, or else the senders' own.
+    fn internal_domains(&self, sender_domains: &[String]) -> Vec<String> {
+        let mut internal: Vec<String> = Vec::new();
+        for org in &self.organisations {
+            if sender_domains.iter().any(|s| is_internal(s, org)) {
+                internal.extend(org.iter().cloned());
+            }
+        }
+        if internal.is_empty() {
+            internal.extend(sender_domains.iter().cloned());
+        }
+        internal.sort();
+        internal.dedup();
+        internal
+    }
+}
+
+/// The domain of `local@domain`, if there is one.
+pub(crate) fn domain_of(addr: &str) -> Option<&str> {
+    addr.rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>'))
+        .filter(|d| !d.is_empty())
+}
+
+/// `domain` equals one of `internal` or is a subdomain of one.
+fn is_internal(domain: &str, internal: &[String]) -> bool {
+    internal.iter().any(|d| {
+        domain == d
+            || (domain.len() > d.len()
+                && domain.ends_with(d.as_str())
+                && domain.as_bytes()[domain.len() - d.len() - 1] == b'.')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(policy: &str) -> RecipientRules {
+        RecipientRules::new(&Policy::from_toml(policy).unwrap())
+    }
+
+    fn header<'a>(name: &'a str, value: &'a str) -> RawHeader<'a> {
+        RawHeader {
+            name,
+            value: value.as_bytes(),
+        }
+    }
+
+    #[test]
+    fn repeated_headers_all_count() {
+        let r = rules("version = 1");
+        let a = r.analyse(
+            &[
+                header("From", "me@org.example"),
+                header("To", "a@x.example"),
+                header("Cc", "b@y.example, c@z.example"),
+                header("Cc", "d@w.example"),
+                header("CC", "a@x.example"),
+            ],
+            None,
+        );
+        assert_eq!(a.counts.to, 1);
+        assert_eq!(a.counts.cc, 4);
+        assert_eq!(a.counts.visible, 4);
+        assert_eq!(a.counts.external, 4);
+        assert_eq!(a.counts.external_domains, 4);
+    }
+
+    #[test]
+    fn subdomains_of_sender_are_internal_without_organisations() {
+        let r = rules("version = 1");
+        let a = r.analyse(
+            &[
+                header("From", "Me <me@org.example>"),
+                header("To", "a@org.example, b@mail.org.example, c@notorg.example"),
+            ],
+            None,
+        );
+        assert_eq!(a.counts.external, 1);
+    }
+
+    #[test]
+    fn organisation_domains_are_internal_together() {
+        let r = rules(
+            "version = 1\n[[organisations]]\nname = \"K\"\ndomains = [\"kestrelretail.co.uk\", \"kestrel-retail.com\"]\n",
+        );
+        let a = r.analyse(
+            &[
+                header("From", "x@kestrelretail.co.uk"),
+                header(
+                    "To",
+                    "a@kestrel-retail.com, b@shop.kestrel-retail.com, c@gmail.com",
+                ),
+            ],
+            None,
+        );
+        assert_eq!(a.counts.external, 1);
+        assert_eq!(a.counts.consumer, 1);
+        // The envelope sender alone also selects the organisation.
+        let a = r.analyse(
+            &[header("To", "a@kestrel-retail.com, c@gmail.com")],
+            Some(&Envelope::new(
+                Some("bounce@kestrelretail.co.uk"),
+                Vec::<String>::new(),
+            )),
+        );
+        assert_eq!(a.counts.external, 1);
+    }
+
+    #[test]
+    fn consumer_wildcards() {
+        let r = rules("version = 1");
+        assert!(r.is_consumer("hotmail.co.uk"));
+        assert!(r.is_consumer("gmail.com"));
+        assert!(!r.is_consumer("hotmail"));
+        assert!(!r.is_consumer("nothotmail.com"));
+    }
+
+    #[test]
+    fn envelope_only_recipients_are_blind_copies() {
+        let r = rules("version = 1");
+        let a = r.analyse(
+            &[
+                header("From", "me@org.example"),
+                header("To", "a@x.example"),
+            ],
+            Some(&Envelope::new(
+                Some("me@org.example"),
+                ["<A@x.example>", "b@y.example", "c@z.example"].map(String::from),
+            )),
+        );
+        assert_eq!(a.counts.envelope_only, 2);
+    }
+}
