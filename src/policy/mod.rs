@@ -421,8 +421,8 @@ mod tests {
             PolicyError::Invalid {
                 path, line, column, ..
             } => {
-                assert_eq!(path, "recipients");
-                let _ = (line, column);
+                assert_eq!(path, "recipients.min_externals");
+                assert_eq!((line, column), (Some(4), Some(1)));
             }
             other => panic!("unexpected error {other:?}"),
         }

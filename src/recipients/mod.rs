@@ -337,7 +337,7 @@ mod tests {
             &[header("To", "a@kestrel-retail.com, c@gmail.com")],
             Some(&Envelope::new(
                 Some("bounce@kestrelretail.co.uk"),
-                Vec::<String>::new(),
+                Vec::<&str>::new(),
             )),
         );
         assert_eq!(a.counts.external, 1);
@@ -362,7 +362,7 @@ mod tests {
             ],
             Some(&Envelope::new(
                 Some("me@org.example"),
-                ["<A@x.example>", "b@y.example", "c@z.example"].map(String::from),
+                ["<A@x.example>", "b@y.example", "c@z.example"],
             )),
         );
         assert_eq!(a.counts.envelope_only, 2);
