@@ -1,4 +1,4 @@
-//! Stage 1: raw bytes → a [`MessageView`]: the top-level header fields, and
+//! Stage 1: raw bytes → a message view: the top-level header fields, and
 //! every text-bearing part with a stable [`Location`].
 //!
 //! Parsing is mail-parser's; this module decides what is text, names each
@@ -249,7 +249,6 @@ impl<'a> Walker<'_, 'a> {
             self.unscanned(part, section, "nesting-limit");
             return;
         }
-        let raw = nested.raw_message();
         for header in nested.headers() {
             let name = header.name.as_str();
             let text: Option<Cow<'a, str>> = match header.name {
@@ -261,11 +260,9 @@ impl<'a> Walker<'_, 'a> {
                 | HeaderName::Cc
                 | HeaderName::Bcc
                 | HeaderName::ReplyTo
-                | HeaderName::Sender => Some(String::from_utf8_lossy(slice(
-                    raw,
-                    header.offset_start,
-                    header.offset_end,
-                ))),
+                // Rendered from the decoded value: mail-parser's offsets for
+                // an inline nested message count from the outer message.
+                | HeaderName::Sender => header.value.as_address().map(render_addresses),
                 _ => None,
             };
             if let Some(text) = text {
@@ -415,6 +412,24 @@ impl<'a> Walker<'_, 'a> {
             self.view.truncated.push(limit.to_string());
         }
     }
+}
+
+/// `Name <addr>, Name <addr>` from a decoded address header.
+fn render_addresses<'a>(address: &mail_parser::Address<'_>) -> Cow<'a, str> {
+    let mut out = String::new();
+    for addr in address.iter() {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        if let Some(name) = addr.name.as_deref() {
+            out.push_str(name);
+            out.push(' ');
+        }
+        out.push('<');
+        out.push_str(addr.address.as_deref().unwrap_or(""));
+        out.push('>');
+    }
+    Cow::Owned(out)
 }
 
 fn media_type(part: &MessagePart<'_>) -> Option<String> {

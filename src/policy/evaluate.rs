@@ -35,7 +35,7 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
     let header_evidence = |what: &str| -> Vec<Evidence> {
         facts
             .recipients
-            .visible_headers
+            .external_headers
             .iter()
             .map(|h| Evidence {
                 location: Location::part(format!("HEADER.{h}")),

@@ -5,7 +5,7 @@
 
 pub(crate) mod address;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -24,9 +24,9 @@ pub struct Envelope {
 
 impl Envelope {
     /// An envelope from a `MAIL FROM` address and `RCPT TO` addresses.
-    pub fn new<S: Into<String>>(
-        mail_from: Option<S>,
-        rcpt_to: impl IntoIterator<Item = S>,
+    pub fn new(
+        mail_from: Option<impl Into<String>>,
+        rcpt_to: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         Envelope {
             mail_from: mail_from.map(Into::into),
@@ -63,8 +63,8 @@ pub struct RecipientCounts {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RecipientAnalysis {
     pub(crate) counts: RecipientCounts,
-    /// Which headers carried the visible recipients (`To`, `Cc`, ...).
-    pub(crate) visible_headers: Vec<String>,
+    /// Which visible headers carried external recipients (`To`, `Cc`, ...).
+    pub(crate) external_headers: Vec<String>,
     /// The entry limit cut the reading short.
     pub(crate) truncated: bool,
 }
@@ -129,7 +129,7 @@ impl RecipientRules {
         let mut malformed = 0usize;
         let mut truncated = false;
         let mut read = 0usize;
-        let mut visible_headers = Vec::new();
+        let mut origin: BTreeMap<String, &'static str> = BTreeMap::new();
         let mut entries = Vec::new();
         for header in headers {
             let name = header.name;
@@ -158,18 +158,17 @@ impl RecipientRules {
                 truncated = true;
             }
             read += entries.len();
-            let before = target.len();
+            let visible_header = !name.to_ascii_lowercase().ends_with("bcc");
             for entry in entries.drain(..) {
                 match entry {
                     Entry::Address(a) => {
+                        if visible_header && !origin.contains_key(&a) {
+                            origin.insert(a.clone(), canonical_header(name));
+                        }
                         target.insert(a);
                     }
                     Entry::Malformed => malformed += 1,
                 }
-            }
-            let is_visible = !name.to_ascii_lowercase().ends_with("bcc");
-            if is_visible && target.len() > before && !visible_headers.iter().any(|h| h == name) {
-                visible_headers.push(name.to_string());
             }
         }
 
@@ -188,6 +187,7 @@ impl RecipientRules {
         let mut external = 0;
         let mut consumer = 0;
         let mut external_domains = BTreeSet::new();
+        let mut visible_headers: Vec<&'static str> = Vec::new();
         for addr in &visible {
             let Some(domain) = domain_of(addr) else {
                 continue;
@@ -197,6 +197,11 @@ impl RecipientRules {
             }
             external += 1;
             external_domains.insert(domain);
+            if let Some(header) = origin.get(*addr) {
+                if !visible_headers.contains(header) {
+                    visible_headers.push(header);
+                }
+            }
             if self.is_consumer(domain) {
                 consumer += 1;
             }
@@ -227,7 +232,7 @@ impl RecipientRules {
                 malformed,
                 envelope_only,
             },
-            visible_headers,
+            external_headers: visible_headers.into_iter().map(String::from).collect(),
             truncated,
         }
     }
@@ -247,6 +252,16 @@ impl RecipientRules {
         internal.sort();
         internal.dedup();
         internal
+    }
+}
+
+fn canonical_header(name: &str) -> &'static str {
+    match name.to_ascii_lowercase().as_str() {
+        "to" => "To",
+        "cc" => "Cc",
+        "resent-to" => "Resent-To",
+        "resent-cc" => "Resent-Cc",
+        _ => "To",
     }
 }
 
