@@ -8,7 +8,7 @@ use crate::message;
 use crate::policy::evaluate::{evaluate, Facts};
 use crate::policy::Policy;
 use crate::recipients::{Envelope, RecipientRules};
-use crate::report::{Report, Stats};
+use crate::report::{Report, SenderRef, Stats};
 
 /// Options that change what an [`Auditor`] puts in its reports.
 #[derive(Debug, Clone, Copy, Default)]
@@ -116,6 +116,7 @@ impl Auditor {
             verdict,
             complete,
             truncated,
+            sender: recipients.sender.as_deref().map(SenderRef::new),
             recipients: recipients.counts,
             violations,
             findings,

@@ -142,7 +142,7 @@ fn stdin_is_read_with_dash() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["messages"][0]["file"], "-");
     assert_eq!(doc["messages"][0]["report"]["verdict"], "quarantine");
-    assert_eq!(doc["summary"]["quarantine"], 1);
+    assert_eq!(doc["summary"]["verdicts"]["quarantine"], 1);
 }
 
 #[test]
@@ -176,4 +176,85 @@ fn policy_print_default_and_check() {
         err.contains("recipients.min_external_domains") && err.contains("line 3"),
         "{err}"
     );
+}
+
+#[test]
+fn mbox_and_maildir_archives_name_each_message_and_summarise() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    // An mbox of three examples, bodies escaped as an mboxrd writer would.
+    let mut mbox = Vec::new();
+    for name in [
+        "incident-cc-trainees.eml",
+        "internal-team.eml",
+        "leaked-bcc.eml",
+    ] {
+        let raw = std::fs::read(format!(
+            "{}/examples/messages/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        mbox.extend_from_slice(b"From someone@example Mon Jul  6 09:12:44 2020\n");
+        mbox.extend_from_slice(&raw);
+        mbox.extend_from_slice(b"\n");
+    }
+    std::fs::write(root.join("sent.mbox"), &mbox).unwrap();
+    for sub in ["cur", "new", "tmp", ".Sent/cur", ".Sent/new", ".Sent/tmp"] {
+        std::fs::create_dir_all(root.join("Maildir").join(sub)).unwrap();
+    }
+    let example = |n: &str| format!("{}/examples/messages/{n}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(example("leaked-bcc.eml"), root.join("Maildir/cur/1.h:2,S")).unwrap();
+    std::fs::copy(example("internal-team.eml"), root.join("Maildir/tmp/2.h")).unwrap();
+    std::fs::copy(
+        example("incident-cc-trainees.eml"),
+        root.join("Maildir/.Sent/new/3.h"),
+    )
+    .unwrap();
+
+    let (code, out, _) = run(&[
+        "scan",
+        "--summary",
+        "--format",
+        "jsonl",
+        "-q",
+        root.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let names: Vec<String> = lines
+        .iter()
+        .filter(|l| l.get("verdict").is_some())
+        .map(|l| {
+            l["file"]
+                .as_str()
+                .unwrap()
+                .strip_prefix(root.to_str().unwrap())
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "/Maildir/.Sent/new/3.h",
+            "/Maildir/cur/1.h:2,S",
+            "/sent.mbox#1",
+            "/sent.mbox#2",
+            "/sent.mbox#3"
+        ]
+    );
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["messages"], 5);
+    assert_eq!(summary["verdicts"]["quarantine"], 4);
+    assert_eq!(summary["verdicts"]["pass"], 1);
+    assert_eq!(summary["violations_by_rule"]["exposed-recipient-list"], 2);
+    assert_eq!(summary["violations_by_rule"]["bcc-header-leak"], 2);
+    let top = summary["top_senders"].as_array().unwrap();
+    assert_eq!(top[0]["violations"], 2);
+    assert!(top
+        .iter()
+        .all(|s| !s["masked"].as_str().unwrap().contains("harbourline")));
 }

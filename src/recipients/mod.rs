@@ -67,6 +67,8 @@ pub(crate) struct RecipientAnalysis {
     pub(crate) external_headers: Vec<String>,
     /// The entry limit cut the reading short.
     pub(crate) truncated: bool,
+    /// The first From address, else the envelope's MAIL FROM.
+    pub(crate) sender: Option<String>,
 }
 
 /// Compiled recipient settings: built once per [`Auditor`](crate::Auditor).
@@ -234,6 +236,12 @@ impl RecipientRules {
             },
             external_headers: visible_headers.into_iter().map(String::from).collect(),
             truncated,
+            sender: from.first().cloned().or_else(|| {
+                envelope
+                    .and_then(|e| e.mail_from.as_deref())
+                    .filter(|m| m.contains('@'))
+                    .map(|m| m.trim_matches(['<', '>']).to_lowercase())
+            }),
         }
     }
 

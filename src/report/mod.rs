@@ -236,6 +236,31 @@ pub struct Stats {
     pub micros: u64,
 }
 
+/// Who sent a message, without the address: masked, with a stable id so
+/// archives can be grouped by sender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SenderRef {
+    /// The masked From address (`j***@h***.uk`).
+    pub masked: String,
+    /// 16 hex digits of a 64-bit FNV-1a hash of the lower-cased address:
+    /// the same for every message from that address, in every run.
+    pub id: String,
+}
+
+impl SenderRef {
+    pub(crate) fn new(address: &str) -> SenderRef {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in address.to_lowercase().bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        SenderRef {
+            masked: mask::mask_email(address),
+            id: format!("{hash:016x}"),
+        }
+    }
+}
+
 /// The result of auditing one message. Serialises to the stable JSON shape
 /// documented in the README.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -244,6 +269,8 @@ pub struct Report {
     pub(crate) complete: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) truncated: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sender: Option<SenderRef>,
     pub(crate) recipients: RecipientCounts,
     pub(crate) violations: Vec<Violation>,
     pub(crate) findings: Vec<Finding>,
@@ -266,6 +293,11 @@ impl Report {
     /// The policy limits that cut the scan short (`limits.max_parts`, ...).
     pub fn truncated(&self) -> &[String] {
         &self.truncated
+    }
+
+    /// The sender (From, else the envelope's MAIL FROM), masked.
+    pub fn sender(&self) -> Option<&SenderRef> {
+        self.sender.as_ref()
     }
 
     /// Recipient counts.
