@@ -11,6 +11,8 @@ use std::borrow::Cow;
 use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
 
+mod html;
+
 use crate::error::Error;
 use crate::policy::Limits;
 
@@ -227,7 +229,7 @@ impl<'a> Walker<'_, 'a> {
                 } else {
                     TextKind::Body
                 };
-                let text = mail_parser::decoders::html::html_to_text(html);
+                let text = html::html_to_text(html);
                 self.push_text(part_location(part, section), kind, Cow::Owned(text), true);
             }
             PartType::Message(nested) => self.walk_nested(part, nested, section, depth + 1),
