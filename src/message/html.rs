@@ -135,10 +135,11 @@ fn separate(out: &mut String, name: &str, closing: bool) {
         if !out.is_empty() && !out.ends_with(['\n', '\t']) {
             out.push('\t');
         }
-    } else if name.eq_ignore_ascii_case("img") || name.eq_ignore_ascii_case("input") {
-        if !out.is_empty() && !out.ends_with(char::is_whitespace) {
-            out.push(' ');
-        }
+    } else if (name.eq_ignore_ascii_case("img") || name.eq_ignore_ascii_case("input"))
+        && !out.is_empty()
+        && !out.ends_with(char::is_whitespace)
+    {
+        out.push(' ');
     }
 }
 
