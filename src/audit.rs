@@ -90,11 +90,14 @@ impl Auditor {
         let recipients = self.recipients.analyse(&view.headers, envelope);
 
         let mut findings = Vec::new();
+        let mut part_findings = Vec::with_capacity(view.texts.len());
         let mut text_bytes = 0;
         for part in &view.texts {
             text_bytes += part.text.len();
+            let first = findings.len();
             self.scanner
                 .scan(part, self.options.reveal_values, &mut findings);
+            part_findings.push(first..findings.len());
         }
 
         let mut truncated = view.truncated.clone();
@@ -108,6 +111,7 @@ impl Auditor {
                 view: &view,
                 recipients: &recipients,
                 findings: &findings,
+                part_findings: &part_findings,
                 complete,
                 truncated: &truncated,
             },

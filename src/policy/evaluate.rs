@@ -12,6 +12,8 @@ pub(crate) struct Facts<'a> {
     pub(crate) view: &'a MessageView<'a>,
     pub(crate) recipients: &'a RecipientAnalysis,
     pub(crate) findings: &'a [Finding],
+    /// For each of `view.texts`, the range of `findings` found in it.
+    pub(crate) part_findings: &'a [std::ops::Range<usize>],
     pub(crate) complete: bool,
     pub(crate) truncated: &'a [String],
 }
@@ -85,26 +87,21 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
 
     // Address lists pasted into bodies and attachments, one violation per part.
     let min_in_content = thresholds.min_addresses_in_content as usize;
-    for part in &facts.view.texts {
+    for (part, range) in facts.view.texts.iter().zip(facts.part_findings) {
         if part.kind == TextKind::Header && !part.location.part.contains('.') {
             continue; // the outer Subject
         }
-        let distinct: BTreeSet<&str> = facts
-            .findings
+        let Some(findings) = facts.findings.get(range.clone()) else {
+            continue;
+        };
+        let count = findings
             .iter()
-            .filter(|f| f.data_type == DataType::Email && f.location.part == part.location.part)
-            .map(|f| f.masked.as_str())
-            .collect();
-        let count = facts
-            .findings
-            .iter()
-            .filter(|f| f.data_type == DataType::Email && f.location.part == part.location.part)
+            .filter(|f| f.data_type == DataType::Email)
             .filter_map(|f| f.location.start.zip(f.location.end))
             .filter_map(|(s, e)| part.text.get(s..e))
             .map(str::to_ascii_lowercase)
             .collect::<BTreeSet<_>>()
-            .len()
-            .max(distinct.len());
+            .len();
         if count >= min_in_content {
             fire(
                 "recipient-list-in-content",
