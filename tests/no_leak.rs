@@ -10,6 +10,10 @@ use std::process::Command;
 use mailaudit::{Auditor, Policy};
 use proptest::prelude::*;
 
+#[path = "support/hostile_inputs.rs"]
+mod hostile_inputs;
+use hostile_inputs::base64;
+
 /// Letters rare in English and absent from the report's own vocabulary
 /// together, so a 5-character window of a planted value cannot occur in the
 /// output by chance.
@@ -64,30 +68,6 @@ fn number() -> impl Strategy<Value = String> {
         "07[5-9]{3} [5-9]{6}",
         "[5-9]{10}",
     ]
-}
-
-fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for (i, chunk) in data.chunks(3).enumerate() {
-        if i > 0 && i % 19 == 0 {
-            out.push_str("\r\n");
-        }
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for j in 0..4 {
-            if j <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * j) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }
 
 /// A message carrying `emails` in its headers and everywhere in its parts,
