@@ -147,6 +147,21 @@ pub(crate) struct Limits {
     pub(crate) max_parts: u32,
     pub(crate) max_recipients: u32,
     pub(crate) max_decoded_bytes: u64,
+    pub(crate) max_header_fields: u32,
+    pub(crate) max_header_line_bytes: u64,
+    pub(crate) max_expansion_ratio: u32,
+}
+
+impl Limits {
+    /// How many bytes may be expanded (unpacked, decompressed) from
+    /// `packed_bytes` of an attachment or archive member: the expansion
+    /// ratio's allowance, never more than the total decoded-bytes limit.
+    #[allow(dead_code)] // used by the attachment readers
+    pub(crate) fn max_expanded_bytes(&self, packed_bytes: u64) -> u64 {
+        packed_bytes
+            .saturating_mul(u64::from(self.max_expansion_ratio))
+            .min(self.max_decoded_bytes)
+    }
 }
 
 /// Thresholds of the recipient-exposure rules.
@@ -260,6 +275,11 @@ impl Policy {
             ),
             ("limits.max_parts", self.limits.max_parts),
             ("limits.max_recipients", self.limits.max_recipients),
+            ("limits.max_header_fields", self.limits.max_header_fields),
+            (
+                "limits.max_expansion_ratio",
+                self.limits.max_expansion_ratio,
+            ),
         ];
         for (path, value) in positive {
             if value == 0 {
@@ -300,6 +320,9 @@ impl Policy {
                 max_parts: 2000,
                 max_recipients: 100_000,
                 max_decoded_bytes: 128 << 20,
+                max_header_fields: 1000,
+                max_header_line_bytes: 1 << 20,
+                max_expansion_ratio: 100,
             },
             recipients: RecipientRules {
                 min_external_recipients: 10,
