@@ -39,6 +39,7 @@ pub mod report;
 pub use audit::{AuditOptions, Auditor};
 pub use error::Error;
 pub use message::{Location, Unscanned};
+pub use policy::labels::Labels;
 pub use policy::{Action, Policy, PolicyError, Severity, DEFAULT_POLICY_TOML};
 pub use recipients::{Envelope, RecipientCounts};
 pub use report::{Category, DataType, Evidence, Finding, Level, Report, Stats, Verdict, Violation};

@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use crate::message::{Location, MessageView, TextKind};
-use crate::policy::Policy;
+use crate::policy::labels::Labels;
+use crate::policy::{allow, retention, Policy};
 use crate::recipients::RecipientAnalysis;
 use crate::report::{DataType, Evidence, Finding, Verdict, Violation};
 
@@ -14,6 +15,7 @@ pub(crate) struct Facts<'a> {
     pub(crate) findings: &'a [Finding],
     pub(crate) complete: bool,
     pub(crate) truncated: &'a [String],
+    pub(crate) labels: &'a Labels,
 }
 
 /// Applies the policy's rules to the facts of one message.
@@ -120,6 +122,57 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
         }
     }
 
+    let present = retention::present_categories(policy, facts.findings);
+
+    // Special-category data (health, identity) leaving the organisation,
+    // except to domains the policy allows for that category.
+    for p in present
+        .iter()
+        .filter(|p| policy.categories.special.contains(&p.category))
+    {
+        let outside: Vec<(&String, &&str)> = facts
+            .recipients
+            .external_recipient_domains
+            .iter()
+            .filter(|(domain, _)| !allow::domain_may_receive(policy, domain, p.category))
+            .collect();
+        if outside.is_empty() {
+            continue;
+        }
+        let mut evidence = vec![p.evidence()];
+        evidence.extend(outside.iter().take(10).map(|(domain, place)| Evidence {
+            location: Location::part(**place),
+            detail: format!("recipient domain {}", mask_domain(domain)),
+        }));
+        fire(
+            "special-category-to-external",
+            format!(
+                "the message carries {} data ({} finding(s)) and goes to {} external domain(s)                  not allowed to receive it; send it through an approved channel or remove the data",
+                p.category.as_str(),
+                p.count,
+                outside.len()
+            ),
+            evidence,
+        );
+    }
+
+    retention::check(policy, facts.labels, &present, &mut fire);
+
+    for label in facts.labels.unrecognised() {
+        fire(
+            "unrecognised-label",
+            format!(
+                "a label is not recognised ({}); it was ignored, so the label rules could not use it: \
+                 correct the label or the sending client",
+                label.reason
+            ),
+            vec![Evidence {
+                location: Location::part(label.location.clone()),
+                detail: label.reason.clone(),
+            }],
+        );
+    }
+
     if !facts.complete {
         fire(
             "incomplete-scan",
@@ -137,4 +190,12 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
         .max()
         .unwrap_or(Verdict::Pass);
     (verdict, violations)
+}
+
+/// A recipient domain in evidence: its first letter and top-level domain
+/// (`n***.net`), as e-mail addresses are masked.
+fn mask_domain(domain: &str) -> String {
+    crate::report::mask::mask_email(&format!("x@{domain}"))
+        .split_once('@')
+        .map_or_else(String::new, |(_, d)| d.to_string())
 }

@@ -5,7 +5,7 @@
 
 pub(crate) mod address;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -67,6 +67,9 @@ pub(crate) struct RecipientAnalysis {
     pub(crate) visible_headers: Vec<String>,
     /// The entry limit cut the reading short.
     pub(crate) truncated: bool,
+    /// Every external domain that receives the message (To, Cc, Bcc and the
+    /// envelope's RCPT TO), with the first place it appears.
+    pub(crate) external_recipient_domains: BTreeMap<String, &'static str>,
 }
 
 /// Compiled recipient settings: built once per [`Auditor`](crate::Auditor).
@@ -201,6 +204,30 @@ impl RecipientRules {
                 consumer += 1;
             }
         }
+        let mut external_recipient_domains = BTreeMap::new();
+        let rcpt: Vec<String> = envelope.map_or_else(Vec::new, |e| {
+            e.rcpt_to
+                .iter()
+                .map(|r| {
+                    r.trim()
+                        .trim_start_matches('<')
+                        .trim_end_matches('>')
+                        .to_lowercase()
+                })
+                .collect()
+        });
+        let receivers = (to.iter().map(|a| (a.as_str(), "HEADER.To")))
+            .chain(cc.iter().map(|a| (a.as_str(), "HEADER.Cc")))
+            .chain(bcc.iter().map(|a| (a.as_str(), "HEADER.Bcc")))
+            .chain(rcpt.iter().map(|a| (a.as_str(), "ENVELOPE.RCPT-TO")));
+        for (addr, place) in receivers {
+            if let Some(domain) = domain_of(addr) {
+                let domain = domain.to_ascii_lowercase();
+                if !is_internal(&domain, &internal) {
+                    external_recipient_domains.entry(domain).or_insert(place);
+                }
+            }
+        }
         let envelope_only = envelope.map_or(0, |e| {
             e.rcpt_to
                 .iter()
@@ -229,6 +256,7 @@ impl RecipientRules {
             },
             visible_headers,
             truncated,
+            external_recipient_domains,
         }
     }
 
