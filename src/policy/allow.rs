@@ -11,9 +11,10 @@
 //! ```
 //!
 //! Normalisation ([`normalise`]): e-mail addresses are trimmed and
-//! lower-cased; phone numbers keep their digits, with a UK national `0`
-//! prefix written as `44` and a 10-digit North American number given its
-//! `1`; everything else keeps its letters and digits, upper-cased.
+//! lower-cased; phone numbers keep their digits (dropping a bracketed
+//! `(0)`), with `00` dropped, a UK national `0` prefix written as `44` and a
+//! 10-digit North American number given its `1`; everything else keeps its
+//! letters and digits, upper-cased.
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -190,7 +191,12 @@ pub(crate) fn normalise(data_type: DataType, raw: &str) -> String {
     match data_type {
         DataType::Email => raw.trim().to_lowercase(),
         DataType::Phone => {
-            let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+            // `+44 (0)20 ...`: the bracketed trunk prefix is not dialled.
+            let digits: String = raw
+                .replace("(0)", "")
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
             if let Some(international) = digits.strip_prefix("00") {
                 international.to_string()
             } else if let Some(national) = digits.strip_prefix('0') {
@@ -252,5 +258,140 @@ impl Policy {
         }
         let hash = keyed_hash(self.allow.hash_key.as_bytes(), &normalise(data_type, value));
         Some(hash.iter().map(|b| format!("{b:02x}")).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::message::{Location, TextKind};
+    use crate::report::Level;
+
+    const KEY: &str = "kestrel-2026-allow-list";
+
+    #[test]
+    fn normal_forms() {
+        for (raw, expected) in [
+            ("+44 20 7946 0000", "442079460000"),
+            ("020 7946 0000", "442079460000"),
+            ("0044 (0)20 7946 0000", "442079460000"),
+            ("(415) 555-0100", "14155550100"),
+            ("+1 415 555 0100", "14155550100"),
+        ] {
+            assert_eq!(normalise(DataType::Phone, raw), expected, "{raw}");
+        }
+        assert_eq!(
+            normalise(DataType::Email, " Info@Kestrel.Example "),
+            "info@kestrel.example"
+        );
+        assert_eq!(normalise(DataType::UkNino, "qq 12 34 56 c"), "QQ123456C");
+    }
+
+    #[test]
+    fn keyed_hash_matches_the_documented_recipe() {
+        // printf '%s\n%s' 'kestrel-2026-allow-list' '442079460000' | sha256sum
+        let hash = keyed_hash(KEY.as_bytes(), "442079460000");
+        let mut hasher = Sha256::new();
+        hasher.update(format!("{KEY}\n442079460000").as_bytes());
+        let expected: [u8; 32] = hasher.finalize().into();
+        assert_eq!(hash, expected);
+        assert_ne!(
+            hash,
+            keyed_hash(b"another-key-of-some-length", "442079460000")
+        );
+    }
+
+    fn policy_allowing(extra: &str) -> Policy {
+        Policy::from_toml(&format!(
+            "version = 1\n[allow]\nhash_key = \"{KEY}\"\n{extra}"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn values_by_hash_and_pattern() {
+        let base = policy_allowing("");
+        let hash = base
+            .allow_value_hash(DataType::Phone, "+44 20 7946 0000")
+            .unwrap();
+        let policy = policy_allowing(&format!(
+            "[[allow.values]]\ntype = \"PHONE\"\nsha256 = \"{hash}\"\n\
+             [[allow.patterns]]\ntype = \"EMAIL\"\npattern = \"^(info|reception)@kestrel\\\\.example$\"\n"
+        ));
+        let list = AllowList::new(&policy).unwrap();
+        assert!(list.allows(DataType::Phone, "020 7946 0000"));
+        assert!(list.allows(DataType::Phone, "+44 (20) 7946-0000"));
+        assert!(!list.allows(DataType::Phone, "020 7946 0001"));
+        // Typed entries apply to their type only.
+        assert!(!list.allows(DataType::UkBankAccount, "020 7946 0000"));
+        assert!(list.allows(DataType::Email, "info@kestrel.example"));
+        assert!(!list.allows(DataType::Email, "jane@kestrel.example"));
+        assert!(!list.allows(DataType::Phone, "info@kestrel.example"));
+        assert_eq!(
+            Policy::default().allow_value_hash(DataType::Phone, "1"),
+            None
+        );
+    }
+
+    #[test]
+    fn retain_drops_allowed_findings_by_their_text() {
+        let policy =
+            policy_allowing("[[allow.patterns]]\npattern = \"^info@kestrel\\\\.example$\"\n");
+        let list = AllowList::new(&policy).unwrap();
+        let text = "write to info@kestrel.example or jane@kestrel.example";
+        let texts = [TextPart {
+            location: Location::part("1"),
+            kind: TextKind::Body,
+            text: Cow::Borrowed(text),
+            from_html: false,
+        }];
+        let finding = |start: usize, end: usize| Finding {
+            data_type: DataType::Email,
+            category: Category::Contact,
+            confidence: 0.95,
+            level: Level::High,
+            location: Location::part("1").with_span(start, end),
+            masked: String::new(),
+            value: None,
+        };
+        let mut findings = vec![finding(9, 29), finding(33, 53)];
+        list.retain(&texts, &mut findings);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].location.start, Some(33));
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let short_key = Policy::from_toml(&format!(
+            "version = 1\n[allow]\nhash_key = \"short\"\n[[allow.values]]\nsha256 = \"{}\"\n",
+            "0".repeat(64)
+        ));
+        assert!(short_key.is_err());
+        let bad_hex = Policy::from_toml(&format!(
+            "version = 1\n[allow]\nhash_key = \"{KEY}\"\n[[allow.values]]\nsha256 = \"xyz\"\n"
+        ));
+        assert!(bad_hex.is_err());
+        let bad_domain = Policy::from_toml(
+            "version = 1\n[[allow.recipient_domains]]\ncategories = [\"health\"]\ndomains = [\"not a domain\"]\n",
+        );
+        assert!(bad_domain.is_err());
+    }
+
+    #[test]
+    fn recipient_domains_include_subdomains() {
+        let policy = Policy::from_toml(
+            "version = 1\n[[allow.recipient_domains]]\ncategories = [\"health\"]\ndomains = [\"nhs.net\"]\n",
+        )
+        .unwrap();
+        assert!(domain_may_receive(&policy, "nhs.net", Category::Health));
+        assert!(domain_may_receive(
+            &policy,
+            "trust.NHS.net",
+            Category::Health
+        ));
+        assert!(!domain_may_receive(&policy, "notnhs.net", Category::Health));
+        assert!(!domain_may_receive(&policy, "nhs.net", Category::Identity));
     }
 }

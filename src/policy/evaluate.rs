@@ -199,3 +199,160 @@ fn mask_domain(domain: &str) -> String {
         .split_once('@')
         .map_or_else(String::new, |(_, d)| d.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::message::{RawHeader, TextPart};
+    use crate::policy::labels::LabelReader;
+    use crate::recipients::{Envelope, RecipientRules};
+    use crate::report::{Category, Level};
+
+    fn finding(category: Category) -> Finding {
+        Finding {
+            data_type: DataType::NhsNumber,
+            category,
+            confidence: 0.99,
+            level: Level::High,
+            location: Location::part("1").with_span(0, 12),
+            masked: "*** *** *919".to_string(),
+            value: None,
+        }
+    }
+
+    /// The rule ids that fire for a message with these headers and findings.
+    fn fired(
+        extra: &str,
+        headers: &[(&str, &str)],
+        envelope: Option<&Envelope>,
+        findings: &[Finding],
+    ) -> Vec<&'static str> {
+        let policy = Policy::from_toml(&format!("version = 1\n{extra}")).unwrap();
+        let raw: Vec<RawHeader<'_>> = headers
+            .iter()
+            .map(|(name, value)| RawHeader {
+                name,
+                value: value.as_bytes(),
+            })
+            .collect();
+        let recipients = RecipientRules::new(&policy).analyse(&raw, envelope);
+        let labels = LabelReader::new(&policy).unwrap().read(&raw, None);
+        let view = MessageView {
+            headers: raw.clone(),
+            texts: vec![TextPart {
+                location: Location::part("1"),
+                kind: TextKind::Body,
+                text: Cow::Borrowed("943 476 5919 results"),
+                from_html: false,
+            }],
+            unscanned: Vec::new(),
+            truncated: Vec::new(),
+            part_count: 1,
+        };
+        let (verdict, violations) = evaluate(
+            &policy,
+            &Facts {
+                view: &view,
+                recipients: &recipients,
+                findings,
+                complete: true,
+                truncated: &[],
+                labels: &labels,
+            },
+        );
+        let strongest = violations
+            .iter()
+            .map(|v| Verdict::from_action(v.action))
+            .max();
+        assert_eq!(verdict, strongest.unwrap_or(Verdict::Pass));
+        violations.iter().map(|v| v.rule).collect()
+    }
+
+    const LABELLED: (&str, &str) = ("X-Retention-Class", "sensitive");
+
+    #[test]
+    fn special_category_to_external() {
+        let health = [finding(Category::Health)];
+        let to_gmail = [
+            ("From", "gp@surgery.example"),
+            ("To", "patient@gmail.com"),
+            LABELLED,
+        ];
+        assert_eq!(
+            fired("", &to_gmail, None, &health),
+            ["special-category-to-external"]
+        );
+        // Identity too; contact data does not count.
+        assert_eq!(
+            fired("", &to_gmail, None, &[finding(Category::Identity)]),
+            ["special-category-to-external"]
+        );
+        assert!(fired("", &to_gmail, None, &[finding(Category::Contact)]).is_empty());
+        // Internal recipients only.
+        let internal = [
+            ("From", "gp@surgery.example"),
+            ("To", "nurse@surgery.example"),
+            LABELLED,
+        ];
+        assert!(fired("", &internal, None, &health).is_empty());
+        // Blind copies and envelope recipients receive it too.
+        let bcc = [
+            ("From", "gp@surgery.example"),
+            ("To", "nurse@surgery.example"),
+            ("Bcc", "x@gmail.com"),
+            LABELLED,
+        ];
+        assert!(fired("", &bcc, None, &health).contains(&"special-category-to-external"));
+        let envelope = Envelope::new(Some("gp@surgery.example"), ["someone@example.net"]);
+        assert_eq!(
+            fired("", &internal, Some(&envelope), &health),
+            ["special-category-to-external"]
+        );
+    }
+
+    #[test]
+    fn recipient_domain_allow_list() {
+        let allow =
+            "[[allow.recipient_domains]]\ncategories = [\"health\"]\ndomains = [\"nhs.net\"]\n";
+        let health = [finding(Category::Health)];
+        let to_nhs = [
+            ("From", "gp@surgery.example"),
+            ("To", "consultant@nhs.net, ward@trust.nhs.net"),
+            LABELLED,
+        ];
+        assert!(fired(allow, &to_nhs, None, &health).is_empty());
+        assert_eq!(
+            fired("", &to_nhs, None, &health),
+            ["special-category-to-external"]
+        );
+        // Allowed for health only, not identity.
+        assert_eq!(
+            fired(allow, &to_nhs, None, &[finding(Category::Identity)]),
+            ["special-category-to-external"]
+        );
+        // One recipient outside the list is enough.
+        let mixed = [
+            ("From", "gp@surgery.example"),
+            ("To", "consultant@nhs.net, p@notnhs.net"),
+            LABELLED,
+        ];
+        assert_eq!(
+            fired(allow, &mixed, None, &health),
+            ["special-category-to-external"]
+        );
+    }
+
+    #[test]
+    fn unrecognised_labels_are_violations_not_errors() {
+        let headers = [("From", "a@x.example"), ("Sensitivity", "Secretish")];
+        assert_eq!(fired("", &headers, None, &[]), ["unrecognised-label"]);
+    }
+
+    #[test]
+    fn domain_masking() {
+        assert_eq!(mask_domain("nhs.net"), "n***.net");
+        assert_eq!(mask_domain("smith-family.example"), "s***.***");
+    }
+}

@@ -220,13 +220,14 @@ impl Policy {
         merge_tables(&mut merged, user);
         let policy: Policy =
             serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
-                let path = e.path().to_string();
+                let message = e.inner().message().to_string();
+                let path = name_unknown_map_key(e.path().to_string(), &message);
                 let (line, column) = locate_key(text, &path);
                 PolicyError::Invalid {
                     path,
                     line,
                     column,
-                    message: e.into_inner().message().to_string(),
+                    message,
                 }
             })?;
         policy.validate()?;
@@ -411,6 +412,21 @@ fn locate_key(text: &str, path: &str) -> (Option<usize>, Option<usize>) {
         }
     }
     (None, None)
+}
+
+/// A map key that fails to deserialise (`[categories.min_count] wealth = 1`)
+/// appears in the path as `?`; the error message names it.
+fn name_unknown_map_key(path: String, message: &str) -> String {
+    let Some(parent) = path.strip_suffix(".?") else {
+        return path;
+    };
+    match message
+        .strip_prefix("unknown variant `")
+        .and_then(|rest| rest.split_once('`'))
+    {
+        Some((key, _)) => format!("{parent}.{key}"),
+        None => path,
+    }
 }
 
 /// The byte offset of the key (or array element) a dotted path names.

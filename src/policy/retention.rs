@@ -370,3 +370,194 @@ fn now_unix_seconds() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::message::RawHeader;
+    use crate::policy::labels::LabelReader;
+    use crate::report::{DataType, Level};
+
+    const DATE: (&str, &str) = ("Date", "Mon, 23 Nov 2026 10:00:00 +0000");
+
+    fn finding(category: Category) -> Finding {
+        let data_type = match category {
+            Category::Health => DataType::NhsNumber,
+            Category::Identity => DataType::UkNino,
+            Category::Financial => DataType::Iban,
+            _ => DataType::Email,
+        };
+        Finding {
+            data_type,
+            category,
+            confidence: 0.99,
+            level: Level::High,
+            location: Location::part("1").with_span(0, 10),
+            masked: "*** *** *919".to_string(),
+            value: None,
+        }
+    }
+
+    /// The rules that fire for these labels and findings, under the default
+    /// policy with `extra` merged over it.
+    fn fired(
+        extra: &str,
+        headers: &[(&str, &str)],
+        subject: Option<&str>,
+        categories: &[Category],
+    ) -> Vec<&'static str> {
+        let policy = Policy::from_toml(&format!("version = 1\n{extra}")).unwrap();
+        let reader = LabelReader::new(&policy).unwrap();
+        let raw: Vec<RawHeader<'_>> = headers
+            .iter()
+            .map(|(name, value)| RawHeader {
+                name,
+                value: value.as_bytes(),
+            })
+            .collect();
+        let labels = reader.read(&raw, subject);
+        let findings: Vec<Finding> = categories.iter().map(|c| finding(*c)).collect();
+        let present = present_categories(&policy, &findings);
+        let mut rules = Vec::new();
+        check(
+            &policy,
+            &labels,
+            &present,
+            &mut |rule, message, evidence| {
+                assert!(!message.is_empty() && !evidence.is_empty(), "{rule}");
+                assert!(!message.contains("943"), "raw value in {message}");
+                rules.push(rule);
+            },
+        );
+        rules
+    }
+
+    use Category::{Contact, Financial, Health, Identity};
+
+    #[test]
+    fn label_forbids_category() {
+        let unofficial = Some("Lunch [SEC=UNOFFICIAL]");
+        assert!(fired("", &[DATE], unofficial, &[Health]).contains(&"label-forbids-category"));
+        assert!(!fired("", &[DATE], unofficial, &[Contact]).contains(&"label-forbids-category"));
+        let standard = [DATE, ("X-Retention-Class", "standard")];
+        assert_eq!(
+            fired("", &standard, None, &[Identity]),
+            ["label-forbids-category"]
+        );
+        assert!(fired("", &standard, None, &[Financial, Contact]).is_empty());
+        let sensitive = [DATE, ("Sensitivity", "Company-Confidential")];
+        assert!(fired("", &sensitive, None, &[Health, Identity]).is_empty());
+    }
+
+    #[test]
+    fn unlabelled_special_category() {
+        assert_eq!(
+            fired("", &[DATE], None, &[Health]),
+            ["unlabelled-special-category"]
+        );
+        assert_eq!(
+            fired("", &[DATE], Some("hello"), &[Identity, Contact]),
+            ["unlabelled-special-category"]
+        );
+        assert!(fired("", &[DATE], None, &[Contact, Financial]).is_empty());
+        // Labelled with a class: no longer unlabelled.
+        let labelled = [
+            DATE,
+            (
+                "X-Protective-Marking",
+                "VER=2018.1, NS=gov.au, SEC=PROTECTED",
+            ),
+        ];
+        assert!(fired("", &labelled, None, &[Health]).is_empty());
+        // Below the category's minimum count, health is not present.
+        let two = "[categories.min_count]\nhealth = 3\n";
+        assert!(fired(two, &[DATE], None, &[Health, Health]).is_empty());
+        assert_eq!(
+            fired(two, &[DATE], None, &[Health, Health, Health]).len(),
+            1
+        );
+        // A policy that requires no class.
+        assert!(fired(
+            "[retention]\nrequire_class_for = []\n",
+            &[DATE],
+            None,
+            &[Health]
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn under_classified() {
+        let fires = |subject: &str, categories: &[Category]| {
+            fired("", &[DATE], Some(subject), categories).contains(&"under-classified")
+        };
+        assert!(fires("Results [SEC=UNOFFICIAL]", &[Health]));
+        assert!(fires("OFFICIAL: case list", &[Identity]));
+        assert!(!fires("Results [SEC=UNOFFICIAL]", &[Contact]));
+        assert!(!fires("OFFICIAL-SENSITIVE: case list", &[Health]));
+        assert!(!fires("Results [SEC=OFFICIAL:Sensitive]", &[Health]));
+        let headers = [DATE, ("Sensitivity", "Personal")];
+        assert!(!fired("", &headers, None, &[Health]).contains(&"under-classified"));
+    }
+
+    #[test]
+    fn expiry_exceeds_class() {
+        let marking = "VER=2018.1, NS=gov.au, SEC=OFFICIAL:Sensitive, EXPIRES=2046-11-23";
+        let rules = fired(
+            "",
+            &[DATE, ("X-Protective-Marking", marking)],
+            None,
+            &[Contact],
+        );
+        assert!(rules.contains(&"expiry-exceeds-class"), "{rules:?}");
+        let headers = [
+            DATE,
+            ("Sensitivity", "Private"),
+            ("Expires", "Wed, 1 Sep 2027 00:00:00 +0000"),
+        ];
+        assert!(fired("", &headers, None, &[Contact]).is_empty());
+        let headers = [
+            DATE,
+            ("Sensitivity", "Private"),
+            ("Expiry-Date", "Sat, 1 Dec 2029 00:00:00 +0000"),
+        ];
+        assert_eq!(fired("", &headers, None, &[]), ["expiry-exceeds-class"]);
+        // No class, no class maximum to exceed.
+        let headers = [DATE, ("Expires", "Sat, 1 Dec 2029 00:00:00 +0000")];
+        assert!(!fired("", &headers, None, &[Contact]).contains(&"expiry-exceeds-class"));
+    }
+
+    #[test]
+    fn retention_exceeds_category() {
+        let archive = [DATE, ("X-Retention-Class", "archive")];
+        assert_eq!(
+            fired("", &archive, None, &[Health]),
+            ["retention-exceeds-category"]
+        );
+        assert_eq!(fired("", &archive, None, &[Health, Contact]).len(), 2);
+        let sensitive = [DATE, ("X-Retention-Class", "sensitive")];
+        assert!(fired("", &sensitive, None, &[Health]).is_empty());
+        // The example: health data, Expires twenty years ahead, and
+        // no other label.
+        let twenty_years = [DATE, ("Expires", "Thu, 23 Nov 2046 10:00:00 +0000")];
+        let rules = fired("", &twenty_years, None, &[Health]);
+        assert!(rules.contains(&"retention-exceeds-category"), "{rules:?}");
+        // A policy allowing health data longer.
+        let longer = "[categories.max_retention_days]\nhealth = 9000\n";
+        assert!(
+            !fired(longer, &twenty_years, None, &[Health]).contains(&"retention-exceeds-category")
+        );
+    }
+
+    #[test]
+    fn permitted_and_forbidden() {
+        let class = RetentionClass {
+            max_days: 10,
+            permitted: vec![Contact],
+            forbidden: vec![Health],
+        };
+        assert_eq!(class.rejects(Health), Some("forbids"));
+        assert_eq!(class.rejects(Financial), Some("does not permit"));
+        assert_eq!(class.rejects(Contact), None);
+    }
+}
