@@ -147,7 +147,8 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
         fire(
             "special-category-to-external",
             format!(
-                "the message carries {} data ({} finding(s)) and goes to {} external domain(s)                  not allowed to receive it; send it through an approved channel or remove the data",
+                "the message carries {} data ({} finding(s)) and goes to {} external domain(s) \
+                 not allowed to receive it; send it through an approved channel or remove the data",
                 p.category.as_str(),
                 p.count,
                 outside.len()

@@ -252,15 +252,15 @@ pub(crate) fn check(
             .filter(|p| policy.retention.require_class_for.contains(&p.category))
         {
             let why = if labels.is_labelled() {
-                "its labels map to no retention class"
+                "has labels that map to no retention class"
             } else {
-                "it carries no label"
+                "has no label"
             };
             fire(
                 "unlabelled-special-category",
                 format!(
                     "the message carries {} data but {why}; the policy requires a retention class \
-                     for {} data (label it, e.g. with a `{}` header)",
+                     for {} data (set one, e.g. with the `{}` header)",
                     p.category.as_str(),
                     p.category.as_str(),
                     if policy.labels.retention_header.is_empty() {
