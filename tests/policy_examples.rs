@@ -32,8 +32,16 @@ fn rules(report: &Report) -> BTreeSet<&'static str> {
     report.violations().iter().map(|v| v.rule).collect()
 }
 
-/// (policy, message, rules that must fire, rules that must not, verdict at least)
-const CASES: &[(&str, &str, &[&str], &[&str], Verdict)] = &[
+/// Policy, message, rules that must fire, rules that must not, lowest verdict.
+type Case = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    Verdict,
+);
+
+const CASES: &[Case] = &[
     (
         "default",
         "au-sensitive-expires-20y.eml",
