@@ -206,22 +206,11 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
-    use crate::message::{RawHeader, TextPart};
+    use crate::message::TextPart;
     use crate::policy::labels::LabelReader;
+    use crate::policy::testing::finding;
     use crate::recipients::{Envelope, RecipientRules};
-    use crate::report::{Category, Level};
-
-    fn finding(category: Category) -> Finding {
-        Finding {
-            data_type: DataType::NhsNumber,
-            category,
-            confidence: 0.99,
-            level: Level::High,
-            location: Location::part("1").with_span(0, 12),
-            masked: "*** *** *919".to_string(),
-            value: None,
-        }
-    }
+    use crate::report::Category;
 
     /// The rule ids that fire for a message with these headers and findings.
     fn fired(
@@ -231,13 +220,7 @@ mod tests {
         findings: &[Finding],
     ) -> Vec<&'static str> {
         let policy = Policy::from_toml(&format!("version = 1\n{extra}")).unwrap();
-        let raw: Vec<RawHeader<'_>> = headers
-            .iter()
-            .map(|(name, value)| RawHeader {
-                name,
-                value: value.as_bytes(),
-            })
-            .collect();
+        let raw = crate::policy::testing::raw_headers(headers);
         let recipients = RecipientRules::new(&policy).analyse(&raw, envelope);
         let labels = LabelReader::new(&policy).unwrap().read(&raw, None);
         let view = MessageView {

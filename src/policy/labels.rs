@@ -1226,13 +1226,7 @@ mod tests {
     const GUID: &str = "f42aa342-8706-4288-bd11-ebb85995028c";
 
     fn read(headers: &[(&str, &str)], subject: Option<&str>) -> Labels {
-        let raw: Vec<RawHeader<'_>> = headers
-            .iter()
-            .map(|(name, value)| RawHeader {
-                name,
-                value: value.as_bytes(),
-            })
-            .collect();
+        let raw = crate::policy::testing::raw_headers(headers);
         read_labels(
             &raw,
             subject,
@@ -1544,13 +1538,7 @@ mod tests {
         let policy = Policy::default();
         let reader = LabelReader::new(&policy).unwrap();
         let class_of = |headers: &[(&str, &str)], subject: Option<&str>| {
-            let raw: Vec<RawHeader<'_>> = headers
-                .iter()
-                .map(|(name, value)| RawHeader {
-                    name,
-                    value: value.as_bytes(),
-                })
-                .collect();
+            let raw = crate::policy::testing::raw_headers(headers);
             let labels = reader.read(&raw, subject);
             (
                 labels.retention_class().map(|c| c.name.clone()),

@@ -16,6 +16,8 @@ pub(crate) mod allow;
 pub(crate) mod evaluate;
 pub mod labels;
 pub(crate) mod retention;
+#[cfg(test)]
+pub(crate) use retention::testing;
 
 /// The embedded default policy, as printed by `mailaudit policy --print-default`.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("default.toml");

@@ -79,7 +79,9 @@ impl RetentionClass {
     }
 }
 
-/// `[[retention.map]]`: a label selector and the class it gives.
+/// `[[retention.map]]`: a label selector and the class it gives. It repeats
+/// [`LabelSelector`](super::labels::LabelSelector)'s fields rather than
+/// flattening it, because serde's `flatten` disables `deny_unknown_fields`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LabelMapping {
@@ -374,29 +376,11 @@ fn now_unix_seconds() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::RawHeader;
     use crate::policy::labels::LabelReader;
-    use crate::report::{DataType, Level};
 
     const DATE: (&str, &str) = ("Date", "Mon, 23 Nov 2026 10:00:00 +0000");
 
-    fn finding(category: Category) -> Finding {
-        let data_type = match category {
-            Category::Health => DataType::NhsNumber,
-            Category::Identity => DataType::UkNino,
-            Category::Financial => DataType::Iban,
-            _ => DataType::Email,
-        };
-        Finding {
-            data_type,
-            category,
-            confidence: 0.99,
-            level: Level::High,
-            location: Location::part("1").with_span(0, 10),
-            masked: "*** *** *919".to_string(),
-            value: None,
-        }
-    }
+    use crate::policy::testing::finding;
 
     /// The rules that fire for these labels and findings, under the default
     /// policy with `extra` merged over it.
@@ -408,13 +392,7 @@ mod tests {
     ) -> Vec<&'static str> {
         let policy = Policy::from_toml(&format!("version = 1\n{extra}")).unwrap();
         let reader = LabelReader::new(&policy).unwrap();
-        let raw: Vec<RawHeader<'_>> = headers
-            .iter()
-            .map(|(name, value)| RawHeader {
-                name,
-                value: value.as_bytes(),
-            })
-            .collect();
+        let raw = crate::policy::testing::raw_headers(headers);
         let labels = reader.read(&raw, subject);
         let findings: Vec<Finding> = categories.iter().map(|c| finding(*c)).collect();
         let present = present_categories(&policy, &findings);
@@ -559,5 +537,43 @@ mod tests {
         assert_eq!(class.rejects(Health), Some("forbids"));
         assert_eq!(class.rejects(Financial), Some("does not permit"));
         assert_eq!(class.rejects(Contact), None);
+    }
+}
+
+/// Helpers shared by the policy modules' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::message::{Location, RawHeader};
+    use crate::report::{Category, DataType, Finding, Level};
+
+    /// Header fields from `(name, value)` pairs.
+    pub(crate) fn raw_headers<'a>(pairs: &'a [(&'a str, &'a str)]) -> Vec<RawHeader<'a>> {
+        pairs
+            .iter()
+            .map(|(name, value)| RawHeader {
+                name,
+                value: value.as_bytes(),
+            })
+            .collect()
+    }
+
+    /// A high-confidence finding of `category` in part 1, of a type typical
+    /// of the category.
+    pub(crate) fn finding(category: Category) -> Finding {
+        let data_type = match category {
+            Category::Health => DataType::NhsNumber,
+            Category::Identity => DataType::UkNino,
+            Category::Financial => DataType::Iban,
+            _ => DataType::Email,
+        };
+        Finding {
+            data_type,
+            category,
+            confidence: 0.99,
+            level: Level::High,
+            location: Location::part("1").with_span(0, 12),
+            masked: "*** *** *919".to_string(),
+            value: None,
+        }
     }
 }

@@ -228,19 +228,11 @@ impl RecipientRules {
                 }
             }
         }
-        let envelope_only = envelope.map_or(0, |e| {
-            e.rcpt_to
-                .iter()
-                .map(|r| {
-                    r.trim()
-                        .trim_start_matches('<')
-                        .trim_end_matches('>')
-                        .to_lowercase()
-                })
-                .filter(|r| !visible.contains(r.as_str()))
-                .collect::<BTreeSet<_>>()
-                .len()
-        });
+        let envelope_only = rcpt
+            .iter()
+            .filter(|r| !visible.contains(r.as_str()))
+            .collect::<BTreeSet<_>>()
+            .len();
 
         RecipientAnalysis {
             counts: RecipientCounts {
