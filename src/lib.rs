@@ -41,6 +41,7 @@ mod summary;
 pub use audit::{AuditOptions, Auditor};
 pub use error::Error;
 pub use message::{Location, Unscanned};
+pub use policy::labels::Labels;
 pub use policy::{Action, Policy, PolicyError, Severity, DEFAULT_POLICY_TOML};
 pub use recipients::{Envelope, RecipientCounts};
 pub use report::{

@@ -120,6 +120,13 @@ pub(crate) struct Parsed<'a> {
     body_skipped: bool,
 }
 
+impl Parsed<'_> {
+    /// The decoded Subject of the top-level message.
+    pub(crate) fn subject(&self) -> Option<&str> {
+        self.message.subject()
+    }
+}
+
 /// mail-parser 0.11 builds the messages nested in a message (`message/rfc822`,
 /// `message/global`, the parts of a `multipart/digest`) without a depth
 /// limit, then copies (`into_owned`) and frees them recursively: 1,000 nested
