@@ -31,6 +31,8 @@
 mod audit;
 mod detect;
 mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod message;
 pub mod policy;
 mod recipients;
