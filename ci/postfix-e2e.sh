@@ -95,7 +95,7 @@ echo "smtp 127.0.0.1:$smtp_port, milter 127.0.0.1:$milter_port"
 step "write the private Postfix instance in $work"
 mkdir -p "$etc" "$work/queue" "$work/data" "$work/mail"
 chown postfix "$work/data"
-chown nobody:nogroup "$work/mail"
+chown "$(id -u nobody):$(id -g nobody)" "$work/mail"
 nobody_uid=$(id -u nobody)
 nobody_gid=$(id -g nobody)
 cat > "$etc/main.cf" <<EOF

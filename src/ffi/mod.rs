@@ -1,4 +1,4 @@
-//! The C API: a small surface over [`Auditor`](crate::Auditor) for mail
+//! The C API: a small surface over [`Auditor`] for mail
 //! gateways written in C (milters, Exim, rspamd). The header
 //! `include/mailaudit.h` is generated from this module by cbindgen; every doc
 //! comment here is copied into it, so each function says who owns what.
@@ -136,6 +136,16 @@ pub struct mailaudit_envelope {
     /// Number of entries in `rcpt_to`.
     pub rcpt_to_count: usize,
 }
+
+// The thread-safety promises above, checked by the compiler: auditors and
+// reports are shared between threads, sessions move between them.
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    const fn movable<T: Send>() {}
+    shared::<Auditor>();
+    shared::<ReportHandle>();
+    movable::<SessionHandle>();
+};
 
 /// Runs `f`, turning a panic into [`mailaudit_result::Panic`].
 pub(crate) fn guard(f: impl FnOnce() -> mailaudit_result) -> mailaudit_result {
