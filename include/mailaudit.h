@@ -271,6 +271,12 @@ void mailaudit_session_free(struct mailaudit_session *session);
 // do not free it.
 const char *mailaudit_version(void);
 
+// The lower-case name of a verdict (a `mailaudit_verdict` value), as the
+// JSON report and the CLI spell it: `"pass"`, `"warn"`, `"quarantine"`,
+// `"reject"`; `"unknown"` for other values. A static NUL-terminated string;
+// do not free it.
+const char *mailaudit_verdict_name(uint32_t verdict);
+
 // A short English description of a result code (a `mailaudit_result`
 // value): a static NUL-terminated string; do not free it. Unknown codes
 // give `"unknown result code"`.

@@ -507,6 +507,45 @@ fn one_auditor_many_threads() {
     free_auditor(a.0);
 }
 
+#[test]
+fn borrowed_strings_stay_put_until_the_report_is_freed() {
+    let a = auditor(None);
+    let r = audit(a, &incident(60)).unwrap();
+    let (mut rule, mut json, mut len) = (ptr::null(), ptr::null(), 0usize);
+    // SAFETY: live report, writable out-pointers.
+    unsafe {
+        assert_eq!(
+            mailaudit_report_violation_rule(r, 0, &mut rule),
+            mailaudit_result::Ok
+        );
+        assert_eq!(
+            mailaudit_report_json(r, &mut json, &mut len),
+            mailaudit_result::Ok
+        );
+    }
+    // Other work in between (another audit, another report freed) must not
+    // move or free what this report lent out.
+    let other = audit(a, &clean()).unwrap();
+    free_report(other);
+    let (mut rule2, mut json2, mut len2) = (ptr::null(), ptr::null(), 0usize);
+    // SAFETY: as above.
+    unsafe {
+        assert_eq!(
+            mailaudit_report_violation_rule(r, 0, &mut rule2),
+            mailaudit_result::Ok
+        );
+        assert_eq!(
+            mailaudit_report_json(r, &mut json2, &mut len2),
+            mailaudit_result::Ok
+        );
+    }
+    assert_eq!((rule, json, len), (rule2, json2, len2));
+    assert_eq!(c_str(rule), "exposed-recipient-list");
+    assert!(c_str(json).starts_with('{'));
+    free_report(r);
+    free_auditor(a);
+}
+
 /// Messages with the bytes MIME cares about, so the parser gets exercised.
 fn message_like() -> impl Strategy<Value = Vec<u8>> {
     let pieces = prop::sample::select(vec![
@@ -538,6 +577,22 @@ proptest! {
                 mailaudit_result::MessageEmpty | mailaudit_result::NotAMessage), "{code:?}"),
         }
         free_auditor(a);
+    }
+
+    #[test]
+    fn any_policy_bytes_give_an_auditor_or_a_described_error(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let mut buf = [0 as c_char; 128];
+        let mut out = ptr::null();
+        // SAFETY: valid pointers and lengths.
+        let rc = unsafe { mailaudit_auditor_new(bytes.as_ptr().cast(), bytes.len(), buf.as_mut_ptr(), buf.len(), &mut out) };
+        match rc {
+            mailaudit_result::Ok => free_auditor(out),
+            mailaudit_result::PolicyInvalid => {
+                prop_assert!(out.is_null());
+                prop_assert!(!c_str(buf.as_ptr()).is_empty());
+            }
+            other => prop_assert!(false, "unexpected {other:?}"),
+        }
     }
 
     #[test]

@@ -16,16 +16,6 @@
 
 #include "mailaudit.h"
 
-static const char *verdict_name(mailaudit_verdict v) {
-    switch (v) {
-    case MAILAUDIT_VERDICT_PASS: return "pass";
-    case MAILAUDIT_VERDICT_WARN: return "warn";
-    case MAILAUDIT_VERDICT_QUARANTINE: return "quarantine";
-    case MAILAUDIT_VERDICT_REJECT: return "reject";
-    default: return "unknown";
-    }
-}
-
 /* Reads a whole file into a malloc'd buffer; the caller frees it. */
 static int read_file(const char *path, unsigned char **data, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -76,7 +66,7 @@ static int print_report(const char *path, const mailaudit_report *report, int js
     }
     mailaudit_verdict verdict;
     if (mailaudit_report_verdict(report, &verdict) != MAILAUDIT_RESULT_OK) return -1;
-    printf("%s: %s\n", path, verdict_name(verdict));
+    printf("%s: %s\n", path, mailaudit_verdict_name(verdict));
     size_t count = mailaudit_report_violation_count(report);
     for (size_t i = 0; i < count; i++) {
         const char *rule = NULL, *message = NULL;
@@ -85,7 +75,7 @@ static int print_report(const char *path, const mailaudit_report *report, int js
             mailaudit_report_violation_message(report, i, &message) != MAILAUDIT_RESULT_OK ||
             mailaudit_report_violation_action(report, i, &action) != MAILAUDIT_RESULT_OK)
             return -1;
-        printf("  [%s] %s: %s\n", verdict_name(action), rule, message);
+        printf("  [%s] %s: %s\n", mailaudit_verdict_name(action), rule, message);
     }
     return 0;
 }

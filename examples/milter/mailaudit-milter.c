@@ -135,16 +135,6 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len) {
     return SMFIS_CONTINUE;
 }
 
-static const char *verdict_name(mailaudit_verdict v) {
-    switch (v) {
-    case MAILAUDIT_VERDICT_PASS: return "pass";
-    case MAILAUDIT_VERDICT_WARN: return "warn";
-    case MAILAUDIT_VERDICT_QUARANTINE: return "quarantine";
-    case MAILAUDIT_VERDICT_REJECT: return "reject";
-    default: return "unknown";
-    }
-}
-
 /* Copies `text` into `out` for an SMTP reply: printable ASCII only, '%'
  * dropped (libmilter reads it as a format character), at most out_len-1. */
 static void reply_text(char *out, size_t out_len, const char *text) {
@@ -160,7 +150,7 @@ static void reply_text(char *out, size_t out_len, const char *text) {
 /* "quarantine (rule-a, rule-b)" for the header and the log. */
 static void summary(const mailaudit_report *report, mailaudit_verdict verdict, char *out,
                     size_t out_len) {
-    size_t used = (size_t)snprintf(out, out_len, "%s", verdict_name(verdict));
+    size_t used = (size_t)snprintf(out, out_len, "%s", mailaudit_verdict_name(verdict));
     size_t count = mailaudit_report_violation_count(report);
     for (size_t i = 0; i < count && used < out_len; i++) {
         const char *rule = NULL;

@@ -733,6 +733,22 @@ pub extern "C" fn mailaudit_version() -> *const c_char {
     VERSION.as_ptr()
 }
 
+/// The lower-case name of a verdict (a `mailaudit_verdict` value), as the
+/// JSON report and the CLI spell it: `"pass"`, `"warn"`, `"quarantine"`,
+/// `"reject"`; `"unknown"` for other values. A static NUL-terminated string;
+/// do not free it.
+#[no_mangle]
+pub extern "C" fn mailaudit_verdict_name(verdict: u32) -> *const c_char {
+    let text: &'static CStr = match verdict {
+        0 => c"pass",
+        1 => c"warn",
+        2 => c"quarantine",
+        3 => c"reject",
+        _ => c"unknown",
+    };
+    text.as_ptr()
+}
+
 /// A short English description of a result code (a `mailaudit_result`
 /// value): a static NUL-terminated string; do not free it. Unknown codes
 /// give `"unknown result code"`.
