@@ -93,10 +93,14 @@ vg "$work/c/audit_files" --policy "$work/small.toml" --chunk 500 "${messages[@]}
 grep -q 'incident-cc-300.eml: error: the message is larger' "$work/small.txt" || fail "size limit not enforced"
 echo "no errors, no leaks"
 
+step "valgrind: robustness (NULLs, misuse, 300 random messages whole vs chunked)"
+vg "$work/c/robustness" 300
+
 step "valgrind: threads (4 threads, one auditor)"
 vg "$work/c/threads" 4 3 "${messages[@]}"
 
-step "threads natively (8 threads x 200 rounds)"
+step "natively: robustness (5000 random messages), threads (8 threads x 200 rounds)"
+"$work/c/robustness" 5000
 "$work/c/threads" 8 200 "${messages[@]}"
 
 step "build the milter"
