@@ -12,7 +12,10 @@
 #      an X-Mailaudit-Verdict: pass header;
 #   3. a message showing five private (consumer) addresses in To is accepted
 #      but quarantined: it waits in Postfix's hold queue, not in the mailbox
-#      (the e2e policy makes consumer-recipients-visible `quarantine`).
+#      (the e2e policy makes consumer-recipients-visible `quarantine`);
+#   4. on one connection, the incident is refused and then a clean message
+#      carrying a forged X-Mailaudit-Verdict header is delivered with only
+#      the milter's own header.
 # (A Bcc-header leak cannot be tested behind Postfix: its cleanup server
 # removes Bcc fields before the milter sees the headers.)
 # Postfix and the milter are stopped on exit, also on failure.
@@ -261,20 +264,25 @@ import os, smtplib, sys, time
 
 port, work = int(sys.argv[1]), sys.argv[2]
 
-def send(path):
-    """Sends one file; returns (code, reply text) of the final answer."""
-    with open(path, "rb") as f:
-        data = f.read()
+def send(*paths):
+    """Sends the files over one SMTP connection; returns the (code, reply
+    text) of the final answer to each."""
+    results = []
     with smtplib.SMTP("127.0.0.1", port, timeout=60) as smtp:
         smtp.ehlo("client.mailaudit.test")
-        try:
-            smtp.sendmail("sender@northgate-lettings.example", ["inbox@receiver.test"], data)
-            return 250, "accepted"
-        except smtplib.SMTPDataError as e:
-            return e.smtp_code, e.smtp_error.decode("utf-8", "replace")
-        except smtplib.SMTPRecipientsRefused as e:
-            code, text = next(iter(e.recipients.values()))
-            return code, text.decode("utf-8", "replace")
+        for path in paths:
+            with open(path, "rb") as f:
+                data = f.read()
+            try:
+                smtp.sendmail("sender@northgate-lettings.example", ["inbox@receiver.test"], data)
+                results.append((250, "accepted"))
+            except smtplib.SMTPDataError as e:
+                results.append((e.smtp_code, e.smtp_error.decode("utf-8", "replace")))
+            except smtplib.SMTPRecipientsRefused as e:
+                code, text = next(iter(e.recipients.values()))
+                results.append((code, text.decode("utf-8", "replace")))
+            smtp.rset()
+    return results
 
 failures = []
 def check(ok, what):
@@ -282,22 +290,34 @@ def check(ok, what):
     if not ok:
         failures.append(what)
 
-code, text = send("examples/c/testdata/incident-cc-300.eml")
+incident = "examples/c/testdata/incident-cc-300.eml"
+clean = "examples/c/testdata/clean-internal.eml"
+
+[(code, text)] = send(incident)
 print(f"incident -> {code} {text}")
 check(500 <= code < 600, "incident refused with a 5xx")
 check("exposed-recipient-list" in text, "the refusal names exposed-recipient-list")
 check("5.7.1" in text, "enhanced status 5.7.1")
 
-code, text = send("examples/c/testdata/clean-internal.eml")
+[(code, text)] = send(clean)
 print(f"clean -> {code} {text}")
 check(code == 250, "clean message accepted")
 
-code, text = send(os.path.join(work, "consumer-visible.eml"))
+[(code, text)] = send(os.path.join(work, "consumer-visible.eml"))
 print(f"consumer visible -> {code} {text}")
 check(code == 250, "consumer-visible message accepted (to be quarantined, not refused)")
 
+# Two messages on one connection (the milter must start afresh for each),
+# the second carrying a forged verdict header that must not survive.
+forged = os.path.join(work, "forged.eml")
+with open(clean, "rb") as f, open(forged, "wb") as out:
+    out.write(b"X-Mailaudit-Verdict: forged\r\n" + f.read())
+second = send(incident, forged)
+print(f"one connection: incident, clean -> {[c for c, _ in second]}")
+check([c for c, _ in second] == [550, 250], "same connection: incident refused, then clean accepted")
+
 # Delivery is asynchronous: wait until the maildir and the hold queue have
-# their message, at most 30 s, then give a wrong delivery time to show up.
+# their messages, at most 30 s, then give a wrong delivery time to show up.
 new = os.path.join(work, "mail", "inbox", "new")
 hold = os.path.join(work, "queue", "hold")
 def delivered():
@@ -305,18 +325,18 @@ def delivered():
 def held():
     return [f for _, _, fs in os.walk(hold) for f in fs]
 deadline = time.time() + 30
-while time.time() < deadline and not (delivered() and held()):
+while time.time() < deadline and not (len(delivered()) >= 2 and held()):
     time.sleep(0.3)
 time.sleep(2)
 check(len(held()) == 1, f"one message on hold (quarantined) (got {len(held())})")
-check(len(delivered()) == 1, f"exactly one message delivered to the maildir (got {len(delivered())})")
-delivered = delivered()
-if delivered:
-    with open(os.path.join(new, delivered[0]), "rb") as f:
+check(len(delivered()) == 2, f"exactly the two clean messages delivered to the maildir (got {len(delivered())})")
+for name in delivered():
+    with open(os.path.join(new, name), "rb") as f:
         mail = f.read().decode("utf-8", "replace")
     headers = mail.split("\n\n", 1)[0]
-    check("Subject: Rota for next week" in headers, "the delivered message is the clean one")
-    check("X-Mailaudit-Verdict: pass" in headers, "delivered with X-Mailaudit-Verdict: pass")
+    check("Subject: Rota for next week" in headers, f"{name}: the delivered message is the clean one")
+    verdicts = [l for l in headers.splitlines() if l.lower().startswith("x-mailaudit-verdict:")]
+    check(verdicts == ["X-Mailaudit-Verdict: pass"], f"{name}: one X-Mailaudit-Verdict: pass header (got {verdicts})")
 
 sys.exit(1 if failures else 0)
 EOF
@@ -331,4 +351,4 @@ if grep -Eq "[A-Za-z0-9._-]+@[A-Za-z][A-Za-z0-9-]*\." "$work/milter.log"; then f
 step "stop the milter"
 stop_milter || exit 1
 
-printf '\npostfix-e2e.sh: 3 passed, 0 failed\n'
+printf '\npostfix-e2e.sh: 4 passed, 0 failed\n'
