@@ -44,6 +44,9 @@ enum mailaudit_result
   MAILAUDIT_RESULT_PANIC = 9,
   // Any other internal error.
   MAILAUDIT_RESULT_INTERNAL = 10,
+  // Memory for the message could not be allocated; the session stops
+  // buffering, as for `MESSAGE_TOO_LARGE`.
+  MAILAUDIT_RESULT_OUT_OF_MEMORY = 11,
 };
 #ifndef __cplusplus
 typedef uint32_t mailaudit_result;
@@ -240,7 +243,9 @@ mailaudit_result mailaudit_session_new(const struct mailaudit_auditor *auditor,
 //
 // Returns `MESSAGE_TOO_LARGE` once the total passes the policy's
 // `limits.max_message_bytes`; the session then stops buffering, and
-// `mailaudit_session_finish` returns `MESSAGE_TOO_LARGE` too. Returns
+// `mailaudit_session_finish` returns `MESSAGE_TOO_LARGE` too. If memory
+// for the chunk cannot be allocated it returns `OUT_OF_MEMORY` (and so does
+// `mailaudit_session_finish`) instead of aborting the process. Returns
 // `SESSION_FINISHED` after `mailaudit_session_finish`.
 //
 // # Safety

@@ -76,11 +76,13 @@ impl ReportHandle {
     }
 }
 
+#[derive(Clone, Copy)]
 enum SessionState {
     /// Buffering.
     Open,
-    /// The size limit was passed; later bytes are dropped.
-    TooLarge,
+    /// The size limit was passed, or memory ran out; later bytes are
+    /// dropped and `finish` repeats this error.
+    Failed(mailaudit_result),
     /// `finish` was called.
     Finished,
 }
@@ -112,16 +114,21 @@ impl SessionHandle {
     pub(crate) fn write(&mut self, chunk: &[u8]) -> mailaudit_result {
         match self.state {
             SessionState::Finished => mailaudit_result::SessionFinished,
-            SessionState::TooLarge => mailaudit_result::MessageTooLarge,
+            SessionState::Failed(code) => code,
             SessionState::Open => {
                 let total = (self.buffer.len() as u64).saturating_add(chunk.len() as u64);
-                if total > self.limit_bytes {
-                    self.state = SessionState::TooLarge;
-                    self.buffer = Vec::new();
-                    return mailaudit_result::MessageTooLarge;
-                }
-                self.buffer.extend_from_slice(chunk);
-                mailaudit_result::Ok
+                let code = if total > self.limit_bytes {
+                    mailaudit_result::MessageTooLarge
+                } else if self.buffer.try_reserve(chunk.len()).is_err() {
+                    // A gateway must not be aborted by one large message.
+                    mailaudit_result::OutOfMemory
+                } else {
+                    self.buffer.extend_from_slice(chunk);
+                    return mailaudit_result::Ok;
+                };
+                self.state = SessionState::Failed(code);
+                self.buffer = Vec::new();
+                code
             }
         }
     }
@@ -129,7 +136,7 @@ impl SessionHandle {
     pub(crate) fn finish(&mut self) -> Result<Report, mailaudit_result> {
         match std::mem::replace(&mut self.state, SessionState::Finished) {
             SessionState::Finished => Err(mailaudit_result::SessionFinished),
-            SessionState::TooLarge => Err(mailaudit_result::MessageTooLarge),
+            SessionState::Failed(code) => Err(code),
             SessionState::Open => {
                 let raw = std::mem::take(&mut self.buffer);
                 let result = match &self.envelope {

@@ -61,6 +61,9 @@ pub enum mailaudit_result {
     Panic = 9,
     /// Any other internal error.
     Internal = 10,
+    /// Memory for the message could not be allocated; the session stops
+    /// buffering, as for `MESSAGE_TOO_LARGE`.
+    OutOfMemory = 11,
 }
 
 /// The verdict of an audit, weakest to strongest.
@@ -648,7 +651,9 @@ unsafe fn session_mut<'a>(session: *mut mailaudit_session) -> &'a mut SessionHan
 ///
 /// Returns `MESSAGE_TOO_LARGE` once the total passes the policy's
 /// `limits.max_message_bytes`; the session then stops buffering, and
-/// `mailaudit_session_finish` returns `MESSAGE_TOO_LARGE` too. Returns
+/// `mailaudit_session_finish` returns `MESSAGE_TOO_LARGE` too. If memory
+/// for the chunk cannot be allocated it returns `OUT_OF_MEMORY` (and so does
+/// `mailaudit_session_finish`) instead of aborting the process. Returns
 /// `SESSION_FINISHED` after `mailaudit_session_finish`.
 ///
 /// # Safety
@@ -766,6 +771,7 @@ pub extern "C" fn mailaudit_result_message(code: u32) -> *const c_char {
         8 => c"the session is already finished",
         9 => c"internal error: the library panicked",
         10 => c"internal error",
+        11 => c"out of memory",
         _ => c"unknown result code",
     };
     text.as_ptr()
@@ -784,7 +790,7 @@ mod tests {
     #[test]
     fn every_code_has_its_own_message() {
         let mut seen = std::collections::BTreeSet::new();
-        for code in 0..=10u32 {
+        for code in 0..=11u32 {
             // SAFETY: static NUL-terminated strings.
             let text = unsafe { CStr::from_ptr(mailaudit_result_message(code)) };
             assert!(
@@ -794,6 +800,7 @@ mod tests {
         }
         // The numbering is a promise to C callers.
         assert_eq!(mailaudit_result::Internal as u32, 10);
+        assert_eq!(mailaudit_result::OutOfMemory as u32, 11);
         assert_eq!(mailaudit_verdict::Reject as u32, 3);
     }
 
