@@ -32,6 +32,8 @@ pub mod archive;
 mod audit;
 mod detect;
 mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod message;
 pub mod policy;
 mod recipients;

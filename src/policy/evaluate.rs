@@ -232,7 +232,10 @@ mod tests {
             truncated: Vec::new(),
             part_count: 1,
         };
-        let part_findings = [0..findings.len()];
+        let part_findings = vec![std::ops::Range {
+            start: 0,
+            end: findings.len(),
+        }];
         let (verdict, violations) = evaluate(
             &policy,
             &Facts {
