@@ -227,7 +227,7 @@ impl<'a> Walker<'_, 'a> {
                 } else {
                     TextKind::Body
                 };
-                let text = mail_parser::decoders::html::html_to_text(html);
+                let text = html_to_text(html);
                 self.push_text(part_location(part, section), kind, Cow::Owned(text), true);
             }
             PartType::Message(nested) => self.walk_nested(part, nested, section, depth + 1),
@@ -471,4 +471,46 @@ fn is_textual(content_type: Option<&str>, filename: Option<&str>) -> bool {
         }
     }
     filename.is_some_and(|name| TEXT_EXTENSIONS.iter().any(|ext| name.ends_with(ext)))
+}
+
+/// HTML to text with cell and row breaks kept. mail-parser's converter joins
+/// adjacent table cells (`<td>DOB</td><td>10/07/2000</td>` becomes
+/// `DOB10/07/2000`), which glues labels to values; a space after each cell
+/// and a line break after each row or block keep them apart.
+fn html_to_text(html: &str) -> String {
+    let mut marked = String::with_capacity(html.len() + html.len() / 16);
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        let Some(gt) = rest[lt..].find('>') else {
+            break;
+        };
+        let tag_end = lt + gt + 1;
+        marked.push_str(&rest[..tag_end]);
+        let name = rest[lt + 1..tag_end - 1]
+            .trim_start_matches('/')
+            .split(|c: char| c.is_ascii_whitespace() || c == '/')
+            .next()
+            .unwrap_or("");
+        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        if is(&["td", "th"]) {
+            marked.push(' ');
+        } else if is(&[
+            "tr",
+            "li",
+            "div",
+            "table",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+        ]) {
+            marked.push_str("<br>");
+        }
+        rest = &rest[tag_end..];
+    }
+    marked.push_str(rest);
+    mail_parser::decoders::html::html_to_text(&marked)
 }
