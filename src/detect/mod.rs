@@ -355,19 +355,24 @@ fn boundaries_ok(text: &str, start: usize, end: usize, check: Check) -> bool {
             let local = |b: Option<u8>| {
                 b.is_some_and(|b| b.is_ascii_alphanumeric() || b"._%+'-@".contains(&b))
             };
-            !local(before) && !(after == Some(b'-') || alnum(after))
+            let glued = local(before) || after == Some(b'-') || alnum(after);
+            !glued
         }
         Check::Ipv6 => {
             let hexish = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':');
-            !hexish(before) && !hexish(after) && !(before == Some(b'.') && alnum(before2))
+            let glued = hexish(before) || hexish(after) || before == Some(b'.') && alnum(before2);
+            !glued
         }
         _ => {
             let joiner = |b: Option<u8>| b.is_some_and(|b| b"./-".contains(&b));
-            !alnum(before)
-                && !alnum(after)
-                && !(joiner(before) && digit(before2))
-                && !(joiner(after) && digit(after2))
-                && !(before == Some(b'+') && check != Check::Phone)
+            // An IPv4 address may carry a prefix length (`10.0.0.0/8`).
+            let cidr = check == Check::Ipv4 && after == Some(b'/');
+            let glued = alnum(before)
+                || alnum(after)
+                || joiner(before) && digit(before2)
+                || joiner(after) && digit(after2) && !cidr
+                || before == Some(b'+') && check != Check::Phone;
+            !glued
         }
     }
 }
@@ -378,7 +383,17 @@ fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
     let separated = value.contains([' ', '-', '\u{a0}']);
     let base = rule.base;
     match rule.check {
-        Check::Email => Some(base),
+        Check::Email => {
+            // Message-IDs and Content-IDs have long machine-made local parts
+            // (`8bcf39468f6a3307.386@mail.example.org`); people's do not.
+            let local = value.split('@').next().unwrap_or("");
+            let machine_made = local.len() >= 12
+                && local
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b'-' || b == b'_')
+                && local.bytes().filter(u8::is_ascii_digit).count() >= 6;
+            Some(if machine_made { base - 0.5 } else { base })
+        }
         Check::Phone => match validate::phone(value) {
             PhoneForm::Invalid => None,
             PhoneForm::Strong => Some(base + 0.1),
@@ -390,12 +405,10 @@ fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
                 None
             } else if separated {
                 Some(base)
-            } else if value.as_bytes()[0] >= b'3' {
-                // Compact ten digits are also how epoch timestamps (1.7e9)
-                // and references look; issued NHS numbers start 3-9.
-                Some(base - 0.1)
             } else {
-                Some(base - 0.3)
+                // Compact ten digits are also how epoch timestamps and
+                // references look: without an NHS label, not enough.
+                Some(base - 0.2)
             }
         }
         Check::Nino => validate::nino(value).then_some(base),
@@ -641,5 +654,56 @@ mod tests {
         sorted.dedup();
         assert_eq!(starts, sorted);
         assert_eq!(found.len(), 3);
+    }
+}
+
+#[cfg(test)]
+mod pipeline_tests {
+    use crate::{AuditOptions, Auditor, DataType, Policy};
+
+    fn audit(raw: &str) -> Vec<(DataType, String)> {
+        let auditor =
+            Auditor::with_options(Policy::default(), AuditOptions::revealing_values()).unwrap();
+        let report = auditor.audit(raw.as_bytes()).unwrap();
+        report
+            .findings()
+            .iter()
+            .map(|f| (f.data_type, f.revealed_value().unwrap_or("").to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn html_table_cells_stay_apart() {
+        let raw = "From: a@example.org\r\nTo: b@example.net\r\nSubject: x\r\n\
+                   Content-Type: text/html\r\n\r\n<table><tr><td><b>DOB</b></td>\
+                   <td>10/07/2000</td></tr><tr><td><b>Email</b></td>\
+                   <td>jo@example.com</td></tr></table>\r\n";
+        let found = audit(raw);
+        assert!(
+            found.contains(&(DataType::Dob, "10/07/2000".to_string())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(DataType::Email, "jo@example.com".to_string())),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn forwarded_headers_are_scanned() {
+        let raw = "From: a@example.org\r\nTo: b@example.net\r\nSubject: Fw\r\n\
+                   Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n\
+                   Content-Type: text/plain\r\n\r\nsee below\r\n--XX\r\n\
+                   Content-Type: message/rfc822\r\n\r\nFrom: Jo <jo@example.com>\r\n\
+                   To: Al <al@example.net>\r\nSubject: hi\r\n\r\nbody\r\n--XX--\r\n";
+        let found = audit(raw);
+        assert!(
+            found.contains(&(DataType::Email, "jo@example.com".to_string())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(DataType::Email, "al@example.net".to_string())),
+            "{found:?}"
+        );
     }
 }

@@ -188,6 +188,7 @@ pub(crate) const RULES: &[Rule] = &[
         ],
         negative_examples: &[
             "<img src=\"cid:image001.png@01DAED000306.FFE3FF64\">",
+            "In reply to <8bcf39468f6a3307.386@mail.example.org>",
             "no address @ here",
         ],
     },
@@ -497,6 +498,7 @@ pub(crate) const RULES: &[Rule] = &[
         keep_tail: 3,
         examples: &[
             "Failed password from 203.0.113.7 port 22",
+            "blocked 203.0.113.0/24",
             "ip=198.51.100.23",
         ],
         negative_examples: &[

@@ -261,11 +261,14 @@ impl<'a> Walker<'_, 'a> {
                 | HeaderName::Cc
                 | HeaderName::Bcc
                 | HeaderName::ReplyTo
-                | HeaderName::Sender => Some(String::from_utf8_lossy(slice(
-                    raw,
-                    header.offset_start,
-                    header.offset_end,
-                ))),
+                | HeaderName::Sender => Some(match header.value.as_address() {
+                    // The parsed list: a nested message's header offsets do
+                    // not always index its own raw bytes.
+                    Some(list) => Cow::Owned(render_addresses(list)),
+                    None => {
+                        String::from_utf8_lossy(slice(raw, header.offset_start, header.offset_end))
+                    }
+                }),
                 _ => None,
             };
             if let Some(text) = text {
@@ -475,8 +478,8 @@ fn is_textual(content_type: Option<&str>, filename: Option<&str>) -> bool {
 
 /// HTML to text with cell and row breaks kept. mail-parser's converter joins
 /// adjacent table cells (`<td>DOB</td><td>10/07/2000</td>` becomes
-/// `DOB10/07/2000`), which glues labels to values; a space after each cell
-/// and a line break after each row or block keep them apart.
+/// `DOB10/07/2000`), which glues labels to values; a line break after each
+/// cell, row or block keeps them apart.
 fn html_to_text(html: &str) -> String {
     let mut marked = String::with_capacity(html.len() + html.len() / 16);
     let mut rest = html;
@@ -486,15 +489,17 @@ fn html_to_text(html: &str) -> String {
         };
         let tag_end = lt + gt + 1;
         marked.push_str(&rest[..tag_end]);
-        let name = rest[lt + 1..tag_end - 1]
+        let tag = &rest[lt + 1..tag_end - 1];
+        let name = tag
             .trim_start_matches('/')
             .split(|c: char| c.is_ascii_whitespace() || c == '/')
             .next()
             .unwrap_or("");
-        let is = |names: &[&str]| names.iter().any(|n| n.eq_ignore_ascii_case(name));
-        if is(&["td", "th"]) {
-            marked.push(' ');
-        } else if is(&[
+        // mail-parser drops the space after a line break's first token, so
+        // cells are ended with a line break rather than a space.
+        const BLOCKS: &[&str] = &[
+            "td",
+            "th",
             "tr",
             "li",
             "div",
@@ -506,11 +511,32 @@ fn html_to_text(html: &str) -> String {
             "h5",
             "h6",
             "blockquote",
-        ]) {
+        ];
+        if tag.starts_with('/') && BLOCKS.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             marked.push_str("<br>");
         }
         rest = &rest[tag_end..];
     }
     marked.push_str(rest);
     mail_parser::decoders::html::html_to_text(&marked)
+}
+
+/// An address list as text: `Name <local@domain>, ...`.
+fn render_addresses(list: &mail_parser::Address<'_>) -> String {
+    let mut text = String::new();
+    for addr in list.iter() {
+        if !text.is_empty() {
+            text.push_str(", ");
+        }
+        if let Some(name) = addr.name() {
+            text.push_str(name);
+            text.push(' ');
+        }
+        if let Some(address) = addr.address() {
+            text.push('<');
+            text.push_str(address);
+            text.push('>');
+        }
+    }
+    text
 }

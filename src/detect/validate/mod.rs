@@ -358,20 +358,19 @@ fn uk_nsn(d: &[u8]) -> bool {
 }
 
 /// A North American number (NANP): area code and exchange both start 2-9,
-/// neither is an N11 service code, and the area code's middle digit is not
-/// 9 (reserved for expansion); 555-01xx is reserved for fiction.
+/// the area code is not an N11 service code and its middle digit is not 9
+/// (reserved for expansion); 555-01xx is reserved for fiction. Exchanges
+/// ending 11 are assigned in some areas, so they pass.
 fn nanp(d: &[u8]) -> bool {
     if d.len() != 10 {
         return false;
     }
-    let n11 = |x: &[u8]| x[1] == 1 && x[2] == 1;
     d[0] >= 2
         && d[1] != 9
-        && !n11(&d[0..3])
+        && !(d[1] == 1 && d[2] == 1)
         && d[3] >= 2
-        && !n11(&d[3..6])
         && !(d[3..6] == [5, 5, 5] && d[6] == 0 && d[7] == 1)
-        && !(d[0..3] == [5, 5, 5])
+        && d[0..3] != [5, 5, 5]
 }
 
 /// Telephone numbers, UK and North American, in national and international
@@ -739,6 +738,7 @@ mod tests {
         assert_eq!(phone("021 7946 0958"), PhoneForm::Invalid);
         assert_eq!(phone("173-657-1640"), PhoneForm::Invalid);
         assert_eq!(phone("911-657-1640"), PhoneForm::Invalid);
+        assert_eq!(phone("646-911-8009"), PhoneForm::National);
         assert_eq!(phone("0770 090"), PhoneForm::Invalid);
     }
 
