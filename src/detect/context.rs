@@ -84,6 +84,22 @@ impl Vocabulary {
                 },
             );
         }
+        // A phrase means what its words mean too: "order number" argues
+        // against whatever "order" argues against, even though the automaton
+        // reports only the longer phrase.
+        let inherited: Vec<Meaning> = words
+            .iter()
+            .map(|phrase| {
+                let mut meaning = Meaning::default();
+                for (word, m) in words.iter().zip(&meanings) {
+                    if contains_word(phrase, word) {
+                        meaning.merge(*m);
+                    }
+                }
+                meaning
+            })
+            .collect();
+        let meanings = inherited;
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
@@ -176,4 +192,14 @@ impl Table {
         let column = memchr::memchr_iter(self.delimiter, &bytes[line_start..at]).count();
         self.columns.get(column).copied()
     }
+}
+
+/// `word` occurs in `phrase` as whole words (or is the phrase).
+fn contains_word(phrase: &str, word: &str) -> bool {
+    phrase.match_indices(word).any(|(i, _)| {
+        let before = phrase[..i].chars().next_back();
+        let after = phrase[i + word.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_alphabetic())
+            && !after.is_some_and(|c| c.is_ascii_alphabetic())
+    })
 }

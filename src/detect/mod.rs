@@ -311,7 +311,8 @@ impl Scanner {
         .clamp(0.0, 0.99);
         let health =
             (tabular && scratch.table.health) || near(&scratch.health_hits, start, HEALTH_WINDOW);
-        let health = health && !matches!(rule.check, Check::Email | Check::Ipv4 | Check::Ipv6);
+        // Health context makes identifiers (who the patient is) health data.
+        let health = health && rule.category == Category::Identity;
         Some(Candidate {
             rule: rule_index,
             start,

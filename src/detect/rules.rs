@@ -383,7 +383,11 @@ pub(crate) const RULES: &[Rule] = &[
             "card 5555555555554444",
             "Amex 3782 822463 10005",
         ],
-        negative_examples: &["card 4111 1111 1111 1112", "gift card 4111111111111111"],
+        negative_examples: &[
+            "card 4111 1111 1111 1112",
+            "gift card 4111111111111111",
+            "Order number 4111111111111111",
+        ],
     },
     Rule {
         data_type: DataType::Iban,
@@ -453,7 +457,10 @@ pub(crate) const RULES: &[Rule] = &[
             "born",
             "born on",
             "birthday",
-            "date of birth (dd/mm/yyyy)",
+            "date_of_birth",
+            "date-of-birth",
+            "dateofbirth",
+            "birth_date",
         ],
         negative: &[],
         keep_tail: 2,
@@ -463,6 +470,7 @@ pub(crate) const RULES: &[Rule] = &[
             "born on July 14, 1983",
             "D.O.B. 1983-07-14",
             "Name,DOB\nJo Bloggs,07/14/1983",
+            "id\tdate_of_birth\n7\t14 Jul. 1983",
         ],
         negative_examples: &[
             "Start date: 14/07/2024",
