@@ -2,7 +2,9 @@
 //! run once per text part; and the header row of tabular text, whose cells
 //! label the columns below them.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::ops::Range;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
 use super::rules::{Rule, HEALTH_WORDS};
 
@@ -38,6 +40,8 @@ pub(crate) struct Hit {
 pub(crate) struct Vocabulary {
     automaton: AhoCorasick,
     meanings: Vec<Meaning>,
+    /// Health words alone, for one pass over a part that holds identifiers.
+    health: AhoCorasick,
 }
 
 impl Vocabulary {
@@ -100,37 +104,57 @@ impl Vocabulary {
             })
             .collect();
         let meanings = inherited;
-        let automaton = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&words)?;
+        let build = |words: &[String]| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(words)
+        };
+        let automaton = build(&words)?;
+        let health_words: Vec<String> = HEALTH_WORDS.iter().map(|w| w.to_string()).collect();
+        let health = build(&health_words)?;
         Ok(Vocabulary {
             automaton,
             meanings,
+            health,
         })
     }
 
-    /// Appends the whole-word context words of `text` to `out`, in order.
-    pub(crate) fn find(&self, text: &str, out: &mut Vec<Hit>) {
-        let bytes = text.as_bytes();
-        for m in self.automaton.find_iter(text) {
-            // Whole words only: no letter may touch either end ("ref" is
-            // not in "referral"). Digits may: HTML tables glue "DOB" to
-            // the date in some converters.
-            let before = m.start().checked_sub(1).map(|i| bytes[i]);
-            let after = bytes.get(m.end()).copied();
-            if before.is_some_and(|b| b.is_ascii_alphabetic())
-                || after.is_some_and(|b| b.is_ascii_alphabetic())
-            {
-                continue;
+    /// Appends the whole-word context words in `text[range]` to `out`, in
+    /// order. Context is looked up only around candidates: short words
+    /// ("ni", "ip", "ref") occur inside many longer ones, and rejecting
+    /// those everywhere in a long text would cost more than the scan.
+    pub(crate) fn find(&self, text: &str, range: Range<usize>, out: &mut Vec<Hit>) {
+        let input = Input::new(text).range(range);
+        for m in self.automaton.find_iter(input) {
+            if whole_word(text, m.start(), m.end()) {
+                out.push(Hit {
+                    start: m.start(),
+                    end: m.end(),
+                    meaning: self.meanings[m.pattern().as_usize()],
+                });
             }
-            out.push(Hit {
-                start: m.start(),
-                end: m.end(),
-                meaning: self.meanings[m.pattern().as_usize()],
-            });
         }
     }
+
+    /// Appends where health words occur in `text` to `out`, in order.
+    pub(crate) fn find_health(&self, text: &str, out: &mut Vec<usize>) {
+        for m in self.health.find_iter(text) {
+            if whole_word(text, m.start(), m.end()) {
+                out.push(m.start());
+            }
+        }
+    }
+}
+
+/// No letter touches either end ("ref" is not in "referral"). Digits may:
+/// some HTML converters glue a label to the value after it.
+fn whole_word(text: &str, start: usize, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    let before = start.checked_sub(1).map(|i| bytes[i]);
+    let after = bytes.get(end).copied();
+    !(before.is_some_and(|b| b.is_ascii_alphabetic())
+        || after.is_some_and(|b| b.is_ascii_alphabetic()))
 }
 
 /// The header row of tabular text (CSV, TSV): each column's meaning.
@@ -147,8 +171,13 @@ pub(crate) struct Table {
 impl Table {
     /// Reads the header when `text` looks like a table: the first two lines
     /// split into the same number (at least two) of cells on one delimiter.
-    /// `hits` are the context words of `text`.
-    pub(crate) fn detect(text: &str, hits: &[Hit], table: &mut Table) -> bool {
+    /// `hits` is working memory.
+    pub(crate) fn detect(
+        text: &str,
+        vocabulary: &Vocabulary,
+        hits: &mut Vec<Hit>,
+        table: &mut Table,
+    ) -> bool {
         let bytes = text.as_bytes();
         let Some(first_end) = memchr::memchr(b'\n', bytes) else {
             return false;
@@ -172,7 +201,9 @@ impl Table {
             .columns
             .resize(count(first, delimiter) + 1, Meaning::default());
         table.health = false;
-        for hit in hits.iter().take_while(|h| h.end <= first_end) {
+        hits.clear();
+        vocabulary.find(text, 0..first_end, hits);
+        for hit in hits.iter() {
             let column = count(&first[..hit.start], delimiter);
             if let Some(slot) = table.columns.get_mut(column) {
                 slot.merge(hit.meaning);

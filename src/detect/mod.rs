@@ -22,7 +22,7 @@ pub(crate) mod validate;
 use std::sync::Mutex;
 
 use regex_automata::meta;
-use regex_automata::{Anchored, Input, MatchKind, PatternSet};
+use regex_automata::{Anchored, Input, MatchKind, PatternID, PatternSet};
 
 use crate::message::{TextKind, TextPart};
 use crate::policy::{DetectorSettings, Policy, PolicyError};
@@ -39,6 +39,8 @@ const CONTEXT_WINDOW: usize = 48;
 const HEALTH_WINDOW: usize = 300;
 /// The longest text an alternative pattern is tried over at one position.
 const CANDIDATE_WINDOW: usize = 128;
+/// At most this many patterns over all rules (checked by a test).
+const MAX_PATTERNS: usize = 64;
 /// How much a negative label lowers confidence.
 const NEGATIVE_PENALTY: f32 = 0.45;
 
@@ -70,8 +72,11 @@ struct Candidate {
 /// Per-scan working memory, reused across parts and messages.
 #[derive(Debug)]
 struct Scratch {
+    /// Context words in the window before the current candidate.
     hits: Vec<Hit>,
+    /// Health words of the whole part, found once the part holds an identifier.
     health_hits: Vec<usize>,
+    health_scanned: bool,
     candidates: Vec<Candidate>,
     cluster: Vec<Candidate>,
     table: Table,
@@ -154,6 +159,7 @@ impl Scanner {
         pooled.unwrap_or_else(|| Scratch {
             hits: Vec::new(),
             health_hits: Vec::new(),
+            health_scanned: false,
             candidates: Vec::new(),
             cluster: Vec::new(),
             table: Table::default(),
@@ -176,19 +182,16 @@ impl Scanner {
             return;
         }
         let mut scratch = self.take_scratch();
-        scratch.hits.clear();
         scratch.health_hits.clear();
+        scratch.health_scanned = false;
         scratch.candidates.clear();
-        self.vocabulary.find(text, &mut scratch.hits);
-        scratch.health_hits.extend(
-            scratch
-                .hits
-                .iter()
-                .filter(|h| h.meaning.health)
-                .map(|h| h.start),
-        );
-        let tabular =
-            part.kind != TextKind::Header && Table::detect(text, &scratch.hits, &mut scratch.table);
+        let tabular = part.kind != TextKind::Header
+            && Table::detect(
+                text,
+                &self.vocabulary,
+                &mut scratch.hits,
+                &mut scratch.table,
+            );
 
         self.find_candidates(text, tabular, &mut scratch);
         resolve_overlaps(&mut scratch.candidates, &mut scratch.cluster);
@@ -237,8 +240,15 @@ impl Scanner {
                 &mut scratch.patterns,
             );
             scratch.patterns.insert(m.pattern());
+            // Copied out so that evaluating can use the rest of the scratch.
+            let mut matched = [PatternID::ZERO; MAX_PATTERNS];
+            let mut count = 0;
+            for pid in scratch.patterns.iter().take(MAX_PATTERNS) {
+                matched[count] = pid;
+                count += 1;
+            }
             let mut furthest = None;
-            for pid in scratch.patterns.iter() {
+            for &pid in &matched[..count] {
                 let end = if pid == m.pattern() {
                     m.end()
                 } else {
@@ -273,7 +283,7 @@ impl Scanner {
         start: usize,
         end: usize,
         tabular: bool,
-        scratch: &Scratch,
+        scratch: &mut Scratch,
     ) -> Option<Candidate> {
         let rule = self.rules[rule_index];
         let value = &text[start..end];
@@ -297,6 +307,12 @@ impl Scanner {
             }
         });
         if support == 0 {
+            let mut from = start.saturating_sub(CONTEXT_WINDOW);
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            scratch.hits.clear();
+            self.vocabulary.find(text, from..start, &mut scratch.hits);
             support = if rule.check == Check::BirthDate {
                 i32::from(labelled_birth_date(text, start, &scratch.hits, bit))
             } else {
@@ -309,10 +325,15 @@ impl Scanner {
             _ => base,
         }
         .clamp(0.0, 0.99);
-        let health =
-            (tabular && scratch.table.health) || near(&scratch.health_hits, start, HEALTH_WINDOW);
         // Health context makes identifiers (who the patient is) health data.
-        let health = health && rule.category == Category::Identity;
+        let health = rule.category == Category::Identity
+            && ((tabular && scratch.table.health) || {
+                if !scratch.health_scanned {
+                    self.vocabulary.find_health(text, &mut scratch.health_hits);
+                    scratch.health_scanned = true;
+                }
+                near(&scratch.health_hits, start, HEALTH_WINDOW)
+            });
         Some(Candidate {
             rule: rule_index,
             start,
@@ -387,7 +408,10 @@ fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
         Check::Email => {
             // Message-IDs and Content-IDs have long machine-made local parts
             // (`8bcf39468f6a3307.386@mail.example.org`); people's do not.
-            let local = value.split('@').next().unwrap_or("");
+            let (local, domain) = value.rsplit_once('@')?;
+            if local.len() > 64 || domain.split('.').any(|label| label.len() > 63) {
+                return None;
+            }
             let machine_made = local.len() >= 12
                 && local
                     .bytes()
@@ -488,7 +512,11 @@ fn labelled_birth_date(text: &str, start: usize, hits: &[Hit], bit: u32) -> bool
     let words = gap
         .split(|c: char| !c.is_ascii_alphabetic())
         .filter(|w| !w.is_empty())
-        .filter(|w| !matches!(w.to_ascii_lowercase().as_str(), "dd" | "mm" | "yyyy" | "yy"))
+        .filter(|w| {
+            !["dd", "mm", "yyyy", "yy"]
+                .iter()
+                .any(|hint| w.eq_ignore_ascii_case(hint))
+        })
         .count();
     !gap.bytes().any(|b| b.is_ascii_digit())
         && words <= 2
@@ -579,6 +607,13 @@ mod tests {
         assert_eq!(types(&found), vec![DataType::NhsNumber]);
         let found = scan("Phone: 943-476-5919");
         assert_eq!(types(&found), vec![DataType::Phone]);
+    }
+
+    #[test]
+    fn pattern_count_fits() {
+        let count: usize = RULES.iter().map(|r| r.patterns.len()).sum();
+        assert!(count <= MAX_PATTERNS);
+        assert!(RULES.len() <= 32, "rule bit sets are u32");
     }
 
     #[test]

@@ -174,7 +174,9 @@ pub(crate) const RULES: &[Rule] = &[
         data_type: DataType::Email,
         category: Category::Contact,
         patterns: &[
-            r"[A-Za-z0-9][A-Za-z0-9._%+'-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?-u:\b)",
+            // Lengths (64 for the local part, 63 per label) are checked in
+            // code: bounded repeats would blow up the automaton.
+            r"[A-Za-z0-9][A-Za-z0-9._%+'-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?-u:\b)",
         ],
         check: Check::Email,
         base: 0.9,
@@ -457,6 +459,7 @@ pub(crate) const RULES: &[Rule] = &[
             "born",
             "born on",
             "birthday",
+            "bday",
             "date_of_birth",
             "date-of-birth",
             "dateofbirth",

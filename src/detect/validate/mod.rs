@@ -132,8 +132,9 @@ pub(crate) fn card_number(text: &str) -> bool {
     }
     let p = |k: u32| prefix / 10u32.pow(6 - k);
     let issuer_ok = match p(1) {
-        // Visa.
-        4 => matches!(n, 13 | 16 | 19),
+        // Visa. The old 13-digit numbers are no longer issued, and 13 digits
+        // is also EAN-13, the product barcode.
+        4 => matches!(n, 16 | 19),
         // Mastercard 51-55 and the 2-series 2221-2720.
         5 if (51..=55).contains(&p(2)) => n == 16,
         2 => (2221..=2720).contains(&p(4)) && n == 16,
