@@ -137,6 +137,39 @@ pub struct Policy {
     pub(crate) labels: labels::LabelSettings,
     pub(crate) retention: retention::RetentionSettings,
     pub(crate) allow: allow::AllowSettings,
+    #[serde(default)]
+    pub(crate) detectors: DetectorSettings,
+}
+
+/// `[detectors]`: the lowest confidence band reported, and per type
+/// (`[detectors.PHONE]`) whether it runs and its own minimum.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DetectorSettings {
+    pub(crate) min_level: crate::report::Level,
+    #[serde(flatten)]
+    pub(crate) types: BTreeMap<String, DetectorToggle>,
+}
+
+impl Default for DetectorSettings {
+    fn default() -> Self {
+        DetectorSettings {
+            min_level: crate::report::Level::Medium,
+            types: BTreeMap::new(),
+        }
+    }
+}
+
+/// Settings of one detector type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DetectorToggle {
+    #[serde(default = "enabled_by_default")]
+    pub(crate) enabled: bool,
+    pub(crate) min_level: Option<crate::report::Level>,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 /// An organisation the gateway sends for, with the domains it owns.
@@ -318,6 +351,7 @@ impl Policy {
                 });
             }
         }
+        crate::detect::check_settings(&self.detectors)?;
         for (i, org) in self.organisations.iter().enumerate() {
             for domain in &org.domains {
                 if !crate::recipients::address::is_valid_domain(domain.trim_start_matches('.')) {
@@ -365,6 +399,7 @@ impl Policy {
             labels: Default::default(),
             retention: Default::default(),
             allow: Default::default(),
+            detectors: DetectorSettings::default(),
         }
     }
 }
