@@ -93,8 +93,11 @@ impl Auditor {
         let mut text_bytes = 0;
         for part in &view.texts {
             text_bytes += part.text.len();
+            let before = findings.len();
             self.scanner
                 .scan(part, self.options.reveal_values, &mut findings);
+            view.cell_maps
+                .name_cells(&part.location, &mut findings[before..]);
         }
 
         let mut truncated = view.truncated.clone();

@@ -31,6 +31,7 @@
 mod audit;
 mod detect;
 mod error;
+mod extract;
 pub mod message;
 pub mod policy;
 mod recipients;

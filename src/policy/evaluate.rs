@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::extract::{cell_row, inner_within};
 use crate::message::{Location, MessageView, TextKind};
 use crate::policy::Policy;
 use crate::recipients::RecipientAnalysis;
@@ -89,16 +90,29 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
         if part.kind == TextKind::Header && !part.location.part.contains('.') {
             continue; // the outer Subject
         }
+        // Findings in this text: same part, and inside the same attachment
+        // text (a sheet's findings name their cell below the sheet).
+        let in_part = |f: &&Finding| {
+            f.data_type == DataType::Email
+                && f.location.part == part.location.part
+                && inner_within(f.location.inner.as_deref(), part.location.inner.as_deref())
+        };
         let distinct: BTreeSet<&str> = facts
             .findings
             .iter()
-            .filter(|f| f.data_type == DataType::Email && f.location.part == part.location.part)
+            .filter(in_part)
             .map(|f| f.masked.as_str())
+            .collect();
+        let rows: BTreeSet<u32> = facts
+            .findings
+            .iter()
+            .filter(in_part)
+            .filter_map(|f| f.location.inner.as_deref().and_then(cell_row))
             .collect();
         let count = facts
             .findings
             .iter()
-            .filter(|f| f.data_type == DataType::Email && f.location.part == part.location.part)
+            .filter(in_part)
             .filter_map(|f| f.location.start.zip(f.location.end))
             .filter_map(|(s, e)| part.text.get(s..e))
             .map(str::to_ascii_lowercase)
@@ -114,7 +128,11 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
                 ),
                 vec![Evidence {
                     location: part.location.clone(),
-                    detail: format!("{count} addresses"),
+                    detail: if rows.is_empty() {
+                        format!("{count} addresses")
+                    } else {
+                        format!("{count} addresses in {} rows", rows.len())
+                    },
                 }],
             );
         }

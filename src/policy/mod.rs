@@ -147,6 +147,11 @@ pub(crate) struct Limits {
     pub(crate) max_parts: u32,
     pub(crate) max_recipients: u32,
     pub(crate) max_decoded_bytes: u64,
+    // attachments
+    pub(crate) max_archive_depth: u32,
+    pub(crate) max_archive_entries: u32,
+    pub(crate) max_archive_bytes: u64,
+    pub(crate) max_expansion_ratio: u32,
 }
 
 /// Thresholds of the recipient-exposure rules.
@@ -260,6 +265,10 @@ impl Policy {
             ),
             ("limits.max_parts", self.limits.max_parts),
             ("limits.max_recipients", self.limits.max_recipients),
+            (
+                "limits.max_expansion_ratio",
+                self.limits.max_expansion_ratio,
+            ),
         ];
         for (path, value) in positive {
             if value == 0 {
@@ -300,6 +309,10 @@ impl Policy {
                 max_parts: 2000,
                 max_recipients: 100_000,
                 max_decoded_bytes: 128 << 20,
+                max_archive_depth: 4,
+                max_archive_entries: 10_000,
+                max_archive_bytes: 256 << 20,
+                max_expansion_ratio: 100,
             },
             recipients: RecipientRules {
                 min_external_recipients: 10,
