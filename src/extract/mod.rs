@@ -216,6 +216,11 @@ pub(crate) fn sniff(
 }
 
 /// Why a piece of an attachment was not read.
+// With some formats compiled out, some reasons and budgets go unused.
+#[cfg_attr(
+    not(all(feature = "archives", feature = "office", feature = "pdf")),
+    allow(dead_code)
+)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Reason {
     /// Password-protected or encrypted.
@@ -303,6 +308,11 @@ pub(crate) fn extract(
 }
 
 /// The state of one attachment's extraction: what is left of each budget.
+// With some formats compiled out, some reasons and budgets go unused.
+#[cfg_attr(
+    not(all(feature = "archives", feature = "office", feature = "pdf")),
+    allow(dead_code)
+)]
 pub(crate) struct Extractor<'l> {
     limits: &'l Limits,
     entries_left: u64,

@@ -354,19 +354,13 @@ fn render(value: &Data) -> Option<Cow<'_, str>> {
     .filter(|s| !s.is_empty())
 }
 
+/// A streamed XLSX cell as text: shared strings borrowed, the rest as for
+/// [`render`].
 fn render_ref<'a>(value: &'a DataRef<'_>) -> Option<Cow<'a, str>> {
-    Some(match value {
-        DataRef::Empty => return None,
-        DataRef::String(s) => Cow::Borrowed(s.trim()),
-        DataRef::SharedString(s) => Cow::Borrowed(s.trim()),
-        DataRef::Int(i) => Cow::Owned(i.to_string()),
-        DataRef::Float(f) => Cow::Owned(number(*f)),
-        DataRef::Bool(b) => Cow::Borrowed(if *b { "TRUE" } else { "FALSE" }),
-        DataRef::DateTime(dt) => Cow::Owned(datetime(dt)),
-        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cow::Borrowed(s.as_str()),
-        DataRef::Error(e) => Cow::Owned(e.to_string()),
-    })
-    .filter(|s| !s.is_empty())
+    match value {
+        DataRef::SharedString(s) => Some(Cow::Borrowed(s.trim())).filter(|s| !s.is_empty()),
+        other => render(&Data::from(other.clone())).map(|s| Cow::Owned(s.into_owned())),
+    }
 }
 
 /// Spreadsheets store every number as an IEEE double, identifiers included
@@ -468,6 +462,20 @@ mod tests {
                 "Name,NHS No,\"DOB, UK\"\nAnn,9434765919,9434765919\n\"Bo \"\"B\"\"\",0.25"
                     .to_string()
             )]
+        );
+    }
+
+    #[test]
+    fn xlsx_inline_strings_booleans_and_dates_render() {
+        let sheet = r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="2"><c r="B2" t="inlineStr"><is><t>Flag</t></is></c><c r="C2" t="b"><v>1</v></c><c r="D2" t="e"><v>#N/A</v></c></row></sheetData></worksheet>"#;
+        let book = super::super::testdata::zip_of(&[
+            ("xl/workbook.xml", br#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.as_slice()),
+            ("xl/_rels/workbook.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.as_slice()),
+            ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+        ]);
+        assert_eq!(
+            sheet_texts(&book, Format::Xlsx, "s.xlsx"),
+            [("s.xlsx/S".to_string(), ",Flag,TRUE,#N/A".to_string())]
         );
     }
 

@@ -67,8 +67,9 @@ fn column_letters(mut col: usize) -> String {
 }
 
 /// The worksheet XML of `rows`: a cell that starts with `=` is a number
-/// (`=9434765919`), an empty one is left out, the rest are inline strings.
-pub fn worksheet_xml(rows: &[Vec<String>]) -> String {
+/// (`=9434765919`), an empty one is left out, the rest are strings, stored
+/// as Excel stores them: an index into the shared-strings part `strings`.
+pub fn worksheet_xml(rows: &[Vec<String>], strings: &mut Vec<String>) -> String {
     let mut xml = String::from(
         r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
@@ -83,10 +84,9 @@ pub fn worksheet_xml(rows: &[Vec<String>]) -> String {
             if let Some(number) = cell.strip_prefix('=') {
                 xml.push_str(&format!(r#"<c r="{at}"><v>{number}</v></c>"#));
             } else {
-                xml.push_str(&format!(
-                    r#"<c r="{at}" t="inlineStr"><is><t>{}</t></is></c>"#,
-                    escape(cell)
-                ));
+                strings.push(cell.clone());
+                let index = strings.len() - 1;
+                xml.push_str(&format!(r#"<c r="{at}" t="s"><v>{index}</v></c>"#));
             }
         }
         xml.push_str("</row>");
@@ -106,6 +106,7 @@ pub fn xlsx(sheets: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">"#,
     );
     let mut parts = Vec::new();
+    let mut strings = Vec::new();
     for (i, (name, rows)) in sheets.iter().enumerate() {
         let n = i + 1;
         workbook.push_str(&format!(
@@ -115,10 +116,24 @@ pub fn xlsx(sheets: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {
         rels.push_str(&format!(
             r#"<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"#
         ));
-        parts.push((format!("xl/worksheets/sheet{n}.xml"), worksheet_xml(rows)));
+        parts.push((
+            format!("xl/worksheets/sheet{n}.xml"),
+            worksheet_xml(rows, &mut strings),
+        ));
     }
+    rels.push_str(r#"<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>"#);
     workbook.push_str("</sheets></workbook>");
     rels.push_str("</Relationships>");
+    let mut shared = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="{0}" uniqueCount="{0}">"#,
+        strings.len()
+    );
+    for string in &strings {
+        shared.push_str(&format!("<si><t>{}</t></si>", escape(string)));
+    }
+    shared.push_str("</sst>");
+    parts.push(("xl/sharedStrings.xml".to_string(), shared));
     let content_types = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#;
     let root_rels = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>

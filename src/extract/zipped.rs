@@ -77,6 +77,7 @@ fn package_kind(archive: &mut Archive<'_>) -> Option<Format> {
 
 /// An entry's name and flags, from the central directory (nothing is
 /// decompressed).
+#[cfg_attr(not(feature = "archives"), allow(dead_code))]
 pub(super) struct EntryInfo {
     pub(super) name: String,
     pub(super) is_dir: bool,
