@@ -440,3 +440,79 @@ fn every_truncation_of_a_workbook_is_handled() {
         assert!(report.findings().len() + report.unscanned().len() >= 1);
     }
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    const KNOWN_REASONS: &[&str] = &[
+        "encrypted",
+        "corrupt",
+        "unsupported",
+        "no-text",
+        "binary",
+        "expansion-limit",
+        "archive-depth-limit",
+        "archive-entry-limit",
+        "decoded-bytes-limit",
+    ];
+
+    const NAMES: &[(&str, &str)] = &[
+        ("a.xlsx", XLSX),
+        ("a.xls", "application/vnd.ms-excel"),
+        ("a.ods", OCTET),
+        ("a.docx", OCTET),
+        ("a.pptx", OCTET),
+        ("a.odt", OCTET),
+        ("a.zip", "application/zip"),
+        ("a.pdf", "application/pdf"),
+        ("a.rtf", "application/rtf"),
+    ];
+
+    fn valid_documents() -> Vec<Vec<u8>> {
+        vec![
+            xlsx(&[("S", rows(&[&["Email"], &["y.z@example.com"]]))]),
+            docx(&["y.z@example.com"], Some("note")),
+            ods("T", &rows(&[&["a", "=1"]])),
+            pdf(&["y.z@example.com"], &[], ""),
+            zip_of(&[("in.txt", b"y.z@example.com".as_slice())]),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn arbitrary_bytes_under_any_name(
+            which in 0..NAMES.len(),
+            magic in prop::sample::select(vec![&b""[..], b"PK\x03\x04", b"%PDF-1.7\n", b"{\\rtf1 ", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"]),
+            body in prop::collection::vec(any::<u8>(), 0..2048),
+        ) {
+            let (name, content_type) = NAMES[which];
+            let mut bytes = magic.to_vec();
+            bytes.extend_from_slice(&body);
+            let report = audit(&mail_with(name, content_type, &bytes));
+            prop_assert!(report.unscanned().len() <= 64);
+            for (_, reason) in unscanned(&report) {
+                prop_assert!(KNOWN_REASONS.contains(&reason.as_str()), "{}", reason);
+            }
+        }
+
+        #[test]
+        fn damaged_documents(
+            which in 0..5usize,
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        ) {
+            let mut bytes = valid_documents().swap_remove(which);
+            for (at, value) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] ^= value | 1;
+            }
+            let (name, content_type) = [NAMES[0], NAMES[3], NAMES[2], NAMES[7], NAMES[6]][which];
+            let report = audit(&mail_with(name, content_type, &bytes));
+            for (_, reason) in unscanned(&report) {
+                prop_assert!(KNOWN_REASONS.contains(&reason.as_str()), "{}", reason);
+            }
+        }
+    }
+}

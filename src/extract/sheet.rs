@@ -30,6 +30,9 @@ pub(super) fn extract_xlsx(
     allowance: &mut Allowance,
     inner: &str,
 ) -> Result<(), Reason> {
+    if archive.index_for_name("xl/workbook.bin").is_some() {
+        return Err(Reason::Unsupported); // XLSB
+    }
     // calamine inflates parts without a bound: count them first.
     zipped::dry_run(ex, &mut archive, allowance)?;
     drop(archive);
