@@ -191,6 +191,10 @@ pub(crate) struct Limits {
     pub(crate) max_decoded_bytes: u64,
     pub(crate) max_header_fields: u32,
     pub(crate) max_header_line_bytes: u64,
+    // attachments
+    pub(crate) max_archive_depth: u32,
+    pub(crate) max_archive_entries: u32,
+    pub(crate) max_archive_bytes: u64,
     pub(crate) max_expansion_ratio: u32,
 }
 
@@ -385,6 +389,9 @@ impl Policy {
                 max_decoded_bytes: 128 << 20,
                 max_header_fields: 1000,
                 max_header_line_bytes: 1 << 20,
+                max_archive_depth: 4,
+                max_archive_entries: 10_000,
+                max_archive_bytes: 256 << 20,
                 max_expansion_ratio: 100,
             },
             recipients: RecipientRules {
