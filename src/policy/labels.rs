@@ -774,6 +774,10 @@ pub(crate) fn read_labels(
             if labels.sent.is_none() {
                 labels.sent = parse_date(&text);
             }
+        } else if is("X-Protective-Marking") && !text.contains('=') {
+            // UK senders put a bare classification (`OFFICIAL-SENSITIVE`) in
+            // this header, which the Australian standard fills with KEY=value.
+            read_uk_header(&text, name, &location, &mut labels);
         } else if is("X-Protective-Marking") {
             if labels.protective_marking.is_some() {
                 labels.note_unrecognised(&location, "a second protective marking header");
@@ -803,23 +807,27 @@ pub(crate) fn read_labels(
                 labels.retention_header = Some(short(&text));
             }
         } else {
-            match parse_uk(&text, UkForm::Header) {
-                Some(uk) if labels.uk_classification.is_none() => {
-                    labels.uk_classification = Some(uk);
-                    labels.uk_header = Some(name.to_string());
-                }
-                Some(_) => {}
-                None if !text.is_empty() => {
-                    labels.note_unrecognised(&location, "not a UK government classification")
-                }
-                None => {}
-            }
+            read_uk_header(&text, name, &location, &mut labels);
         }
     }
     if let Some(subject) = subject {
         read_subject(subject, &mut labels);
     }
     labels
+}
+
+fn read_uk_header(text: &str, name: &str, location: &str, labels: &mut Labels) {
+    match parse_uk(text, UkForm::Header) {
+        Some(uk) if labels.uk_classification.is_none() => {
+            labels.uk_classification = Some(uk);
+            labels.uk_header = Some(name.to_string());
+        }
+        Some(_) => {}
+        None if !text.is_empty() => {
+            labels.note_unrecognised(location, "not a UK government classification")
+        }
+        None => {}
+    }
 }
 
 fn read_subject(subject: &str, labels: &mut Labels) {
@@ -1320,7 +1328,7 @@ mod tests {
                 "not one of the 2018.1",
             ),
             ("VER=2012.3, NS=gov.au, SEC=UNCLASSIFIED", "2012 standard"),
-            ("garbage", "does not start with KEY=value"),
+            ("garbage", "not a UK government classification"),
         ] {
             let labels = read(&[("X-Protective-Marking", value)], None);
             assert!(labels.protective_marking().is_none(), "{value}");
@@ -1334,6 +1342,15 @@ mod tests {
                 .iter()
                 .all(|r| !r.contains("OFFICAL") && !r.contains("garbage")));
         }
+        let labels = read(&[("X-Protective-Marking", "junk, SEC=PROTECTED")], None);
+        assert_eq!(
+            labels.protective_marking().unwrap().classification,
+            AuClassification::Protected
+        );
+        assert_eq!(
+            reasons(&labels),
+            ["the protective marking does not start with KEY=value"]
+        );
         let labels = read(
             &[(
                 "X-Protective-Marking",
@@ -1443,6 +1460,21 @@ mod tests {
         );
         assert_eq!(uk.descriptors, ["PERSONAL"]);
         assert_eq!(labels.location_of(LabelKind::Uk), "HEADER.X-Classification");
+        // UK senders also use the Australian header for a bare classification.
+        let labels = read(&[("X-Protective-Marking", " OFFICIAL-SENSITIVE\r\n")], None);
+        assert!(labels.protective_marking().is_none());
+        let uk = labels.uk_classification().unwrap();
+        assert_eq!(
+            (uk.level, uk.source),
+            (UkLevel::OfficialSensitive, LabelSource::Header)
+        );
+        assert_eq!(
+            labels.location_of(LabelKind::Uk),
+            "HEADER.X-Protective-Marking"
+        );
+        assert!(labels.unrecognised().is_empty());
+        let labels = read(&[("X-Protective-Marking", "PROTECTED")], None);
+        assert_eq!(reasons(&labels), ["not a UK government classification"]);
         let labels = read(&[("X-Classification", "Confidential")], None);
         assert!(labels.uk_classification().is_none());
         assert_eq!(reasons(&labels), ["not a UK government classification"]);
