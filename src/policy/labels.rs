@@ -1051,9 +1051,31 @@ fn parse_marking(
     }
 }
 
-/// Label values kept in reports are short tokens; anything longer is cut.
+/// A free-text label value as kept (and reported): cut to 64 bytes, and any
+/// word with an `@` masked like an address, since a label is written by a
+/// sender and may hold anything.
 fn short(value: &str) -> String {
-    truncate(value, 64).to_string()
+    let value = truncate(value, 64);
+    if !value.contains('@') {
+        return value.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while !rest.is_empty() {
+        let word_end = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '=' | '<' | '>'))
+            .unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(word_end);
+        if word.contains('@') {
+            out.push_str(&mask_email(word));
+        } else {
+            out.push_str(word);
+        }
+        let sep_len = tail.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&tail[..sep_len]);
+        rest = &tail[sep_len..];
+    }
+    out
 }
 
 fn canonical_access(value: &str) -> Option<&'static str> {
@@ -1634,6 +1656,21 @@ mod tests {
             (Some("sensitive".into()), None, 1)
         );
         assert_eq!(class_of(&[], Some("hello")), (None, None, 0));
+    }
+
+    #[test]
+    fn free_text_values_are_cut_and_masked() {
+        assert_eq!(short("Highly Confidential"), "Highly Confidential");
+        assert_eq!(
+            short("keep for jane.doe@example.com, ok"),
+            "keep for j***@e***.com, ok"
+        );
+        assert_eq!(short(&"x".repeat(100)).len(), 64);
+        let labels = read(
+            &[("X-Retention-Class", "ORIGIN=leak.me@secret.example")],
+            None,
+        );
+        assert_eq!(labels.retention_header(), Some("ORIGIN=l***@s***.***"));
     }
 
     #[test]
