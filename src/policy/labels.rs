@@ -1539,6 +1539,11 @@ mod tests {
                 Some(expected)
             );
         }
+        // Folded (an unusual but legal place to fold).
+        assert_eq!(
+            read(&[("Sensitivity", "\r\n Company-Confidential\r\n")], None).sensitivity(),
+            Some(Sensitivity::CompanyConfidential)
+        );
         assert!(read(&[("Sensitivity", "Normal")], None).is_empty());
         let labels = read(&[("Sensitivity", "Top")], None);
         assert_eq!(labels.sensitivity(), None);
@@ -1587,6 +1592,11 @@ mod tests {
         assert!(!labels.msip()[0].enabled);
         assert!(!labels.is_labelled());
         assert!(labels.values(LabelKind::MsipName).is_empty());
+
+        // Encoded words, as some gateways re-encode long headers.
+        let value = format!("=?utf-8?q?MSIP=5FLabel=5F{GUID}=5FName=3DIntern?= =?utf-8?q?al;?=");
+        let labels = read(&[("msip_labels", &value)], None);
+        assert_eq!(labels.values(LabelKind::MsipName), ["Internal"]);
 
         let labels = read(&[("msip_labels", "MSIP_Label_nope_Name=x; junk")], None);
         assert!(labels.msip().is_empty());
