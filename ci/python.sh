@@ -8,7 +8,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 VENV=$ROOT/target/py-venv
-export CARGO_TARGET_DIR=$ROOT/target
 
 apt_install() {
     if command -v apt-get >/dev/null; then
@@ -32,12 +31,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install -q --disable-pip-version-check 'maturin>=1.5,<2' pytest pyspark
 
-# The CLI the Spark test compares against, and the wheel. Both release builds
-# share one target directory, so the library's dependencies compile once.
+# The CLI the Spark test compares against, then the wheel. The wheel gets its
+# own target directory: the root package is a cdylib, so its rlib has no hash
+# in its file name and two workspaces sharing one directory overwrite each
+# other's copy (rustc then sees two serde_core builds).
 cargo build --release --bin mailaudit
 rm -f "$ROOT"/target/wheels/mailaudit-*.whl
-(cd python && "$VENV/bin/maturin" build --release --interpreter "$VENV/bin/python" \
-    --out "$ROOT/target/wheels")
+(cd python && CARGO_TARGET_DIR="$ROOT/target/python" "$VENV/bin/maturin" build --release \
+    --interpreter "$VENV/bin/python" --out "$ROOT/target/wheels")
 "$VENV/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps \
     "$ROOT"/target/wheels/mailaudit-*.whl
 

@@ -13,7 +13,7 @@ use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyDict};
+use pyo3::types::{PyBytes, PyDict, PyString};
 use rayon::prelude::*;
 
 create_exception!(
@@ -58,6 +58,15 @@ struct Auditor {
 enum OnError {
     Raise,
     Report,
+}
+
+/// What the batch calls return per message.
+#[derive(Clone, Copy)]
+enum Output {
+    /// A dict (the report JSON, parsed).
+    Dict,
+    /// The report's JSON text.
+    Json,
 }
 
 #[pymethods]
@@ -106,6 +115,38 @@ impl Auditor {
         errors: &str,
         summary: Option<&Bound<'_, Summary>>,
     ) -> PyResult<Vec<Py<PyAny>>> {
+        self.audit_iterable(py, messages, errors, summary, Output::Dict)
+    }
+
+    /// Like `audit_many`, but each report (or `{"error": "..."}`) comes back
+    /// as its JSON text: for writing reports straight to storage, without
+    /// building dicts only to serialise them again.
+    #[pyo3(signature = (messages, *, errors = "raise", summary = None))]
+    fn audit_many_json(
+        &self,
+        py: Python<'_>,
+        messages: &Bound<'_, PyAny>,
+        errors: &str,
+        summary: Option<&Bound<'_, Summary>>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        self.audit_iterable(py, messages, errors, summary, Output::Json)
+    }
+
+    /// The policy this auditor enforces, as complete TOML (defaults included).
+    fn policy_toml(&self) -> String {
+        self.inner.policy().to_toml()
+    }
+}
+
+impl Auditor {
+    fn audit_iterable(
+        &self,
+        py: Python<'_>,
+        messages: &Bound<'_, PyAny>,
+        errors: &str,
+        summary: Option<&Bound<'_, Summary>>,
+        output: Output,
+    ) -> PyResult<Vec<Py<PyAny>>> {
         let on_error = match errors {
             "raise" => OnError::Raise,
             "report" => OnError::Report,
@@ -119,31 +160,25 @@ impl Auditor {
         let mut batch: Vec<Bound<'_, PyBytes>> = Vec::with_capacity(BATCH_MESSAGES);
         for item in messages.try_iter()? {
             let item = item?;
-            let raw = item.cast_into::<PyBytes>().map_err(|_| {
-                PyTypeError::new_err("audit_many expects an iterable of bytes objects")
-            })?;
+            let raw = item
+                .cast_into::<PyBytes>()
+                .map_err(|_| PyTypeError::new_err("expected an iterable of bytes objects"))?;
             batch.push(raw);
             if batch.len() == BATCH_MESSAGES {
-                self.audit_batch(py, &batch, on_error, summary, &mut reports)?;
+                self.audit_batch(py, &batch, on_error, output, summary, &mut reports)?;
                 batch.clear();
             }
         }
-        self.audit_batch(py, &batch, on_error, summary, &mut reports)?;
+        self.audit_batch(py, &batch, on_error, output, summary, &mut reports)?;
         Ok(reports)
     }
 
-    /// The policy this auditor enforces, as complete TOML (defaults included).
-    fn policy_toml(&self) -> String {
-        self.inner.policy().to_toml()
-    }
-}
-
-impl Auditor {
     fn audit_batch(
         &self,
         py: Python<'_>,
         batch: &[Bound<'_, PyBytes>],
         on_error: OnError,
+        output: Output,
         summary: Option<&Bound<'_, Summary>>,
         reports: &mut Vec<Py<PyAny>>,
     ) -> PyResult<()> {
@@ -171,7 +206,10 @@ impl Auditor {
                     if let (Some(summary), Some(report)) = (summary, report) {
                         summary.borrow_mut().inner.add(&report);
                     }
-                    reports.push(to_python(py, &json)?);
+                    reports.push(match output {
+                        Output::Dict => to_python(py, &json)?,
+                        Output::Json => PyString::new(py, &json).into_any().unbind(),
+                    });
                 }
                 Err(error) => match on_error {
                     OnError::Raise => {
@@ -184,9 +222,18 @@ impl Auditor {
                         if let Some(summary) = summary {
                             summary.borrow_mut().inner.add_error();
                         }
-                        let entry = PyDict::new(py);
-                        entry.set_item("error", error.to_string())?;
-                        reports.push(entry.into_any().unbind());
+                        let message = error.to_string();
+                        reports.push(match output {
+                            Output::Dict => {
+                                let entry = PyDict::new(py);
+                                entry.set_item("error", message)?;
+                                entry.into_any().unbind()
+                            }
+                            Output::Json => {
+                                let json = serde_json::json!({ "error": message }).to_string();
+                                PyString::new(py, &json).into_any().unbind()
+                            }
+                        });
                     }
                 },
             }

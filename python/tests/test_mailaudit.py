@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import threading
 import time
@@ -90,6 +91,20 @@ def test_audit_many_errors_raise_or_report():
         auditor.audit_many([PRIVATE], errors="ignore")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         auditor.audit_many([PRIVATE, "text"])  # type: ignore[list-item]
+
+
+def test_audit_many_json_gives_the_same_reports_as_text():
+    auditor = Auditor()
+    summary = Summary()
+    texts = auditor.audit_many_json([EXPOSED, b"", PRIVATE], errors="report", summary=summary)
+    assert all(isinstance(t, str) for t in texts)
+    dicts = auditor.audit_many([EXPOSED, b"", PRIVATE], errors="report")
+    for text, expected in zip(texts, dicts):
+        got = json.loads(text)
+        got.get("stats", {}).pop("micros", None)
+        expected.get("stats", {}).pop("micros", None)
+        assert got == expected
+    assert summary.to_dict()["errors"] == 1
 
 
 def test_audit_many_releases_the_gil():

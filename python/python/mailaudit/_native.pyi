@@ -47,6 +47,16 @@ class Auditor:
         ``{"error": "..."}`` in its place. A ``summary`` counts every report and
         error."""
 
+    def audit_many_json(
+        self,
+        messages: Iterable[bytes],
+        *,
+        errors: Literal["raise", "report"] = "raise",
+        summary: Optional[Summary] = None,
+    ) -> list[str]:
+        """Like ``audit_many``, but each report (or ``{"error": "..."}``) comes
+        back as its JSON text, for writing straight to storage."""
+
     def policy_toml(self) -> str:
         """The policy this auditor enforces, as complete TOML."""
 
