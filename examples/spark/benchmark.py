@@ -1,5 +1,6 @@
 """Messages per second on one generated archive: the CLI on one core, the CLI
-on all cores, and the Spark job in local mode.
+on all cores, the Python package in one process, and the Spark job in local
+mode.
 
     python benchmark.py [--messages 50000] [--cli target/release/mailaudit] [--runs 3]
 
@@ -60,6 +61,16 @@ def main() -> None:
     results = {}
     results["cli --jobs 1"] = best_of(args.runs, cli("--jobs", "1"))
     results[f"cli all cores ({os.cpu_count()})"] = best_of(args.runs, cli())
+
+    import mailaudit
+
+    def package():
+        auditor, summary = mailaudit.Auditor(), mailaudit.Summary()
+        for path in sorted(archive.iterdir()):
+            messages = mailaudit.split_mbox(path.read_bytes())
+            auditor.audit_many_json(messages, errors="report", summary=summary)
+
+    results["python audit_many_json"] = best_of(args.runs, package)
 
     from pyspark.sql import SparkSession
 
