@@ -262,9 +262,11 @@ impl Summary {
     }
 
     /// Adds everything counted in `other` to this summary.
-    fn merge(&mut self, other: &Bound<'_, Summary>) -> PyResult<()> {
-        let other = other.try_borrow()?.inner.clone();
-        self.inner.merge(other);
+    fn merge(slf: &Bound<'_, Self>, other: &Bound<'_, Summary>) -> PyResult<()> {
+        // Copy first, so `s.merge(s)` doubles `s` instead of failing on a
+        // second borrow of the same object.
+        let theirs = other.try_borrow()?.inner.clone();
+        slf.try_borrow_mut()?.inner.merge(theirs);
         Ok(())
     }
 

@@ -151,6 +151,10 @@ def test_summary_counts_merges_and_pickles():
     assert d["violations_by_rule"]["exposed-recipient-list"] == 2
     assert d["top_senders"][0]["messages"] == 2
 
+    doubled = Summary.from_json(first.to_json())
+    doubled.merge(doubled)
+    assert doubled.to_dict()["messages"] == 6
+
     again = pickle.loads(pickle.dumps(first))
     assert again.to_dict() == d
     assert Summary.from_json(first.to_json()).to_dict() == d
