@@ -32,6 +32,8 @@ pub mod archive;
 mod audit;
 mod detect;
 mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod message;
 pub mod policy;
 mod recipients;
@@ -41,6 +43,7 @@ mod summary;
 pub use audit::{AuditOptions, Auditor};
 pub use error::Error;
 pub use message::{Location, Unscanned};
+pub use policy::labels::Labels;
 pub use policy::{Action, Policy, PolicyError, Severity, DEFAULT_POLICY_TOML};
 pub use recipients::{Envelope, RecipientCounts};
 pub use report::{

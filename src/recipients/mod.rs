@@ -69,6 +69,9 @@ pub(crate) struct RecipientAnalysis {
     pub(crate) truncated: bool,
     /// The first From address, else the envelope's MAIL FROM.
     pub(crate) sender: Option<String>,
+    /// Every external domain that receives the message (To, Cc, Bcc and the
+    /// envelope's RCPT TO), with the first place it appears.
+    pub(crate) external_recipient_domains: BTreeMap<String, &'static str>,
 }
 
 /// Compiled recipient settings: built once per [`Auditor`](crate::Auditor).
@@ -208,7 +211,8 @@ impl RecipientRules {
                 consumer += 1;
             }
         }
-        let envelope_only = envelope.map_or(0, |e| {
+        let mut external_recipient_domains = BTreeMap::new();
+        let rcpt: Vec<String> = envelope.map_or_else(Vec::new, |e| {
             e.rcpt_to
                 .iter()
                 .map(|r| {
@@ -217,10 +221,25 @@ impl RecipientRules {
                         .trim_end_matches('>')
                         .to_lowercase()
                 })
-                .filter(|r| !visible.contains(r.as_str()))
-                .collect::<BTreeSet<_>>()
-                .len()
+                .collect()
         });
+        let receivers = (to.iter().map(|a| (a.as_str(), "HEADER.To")))
+            .chain(cc.iter().map(|a| (a.as_str(), "HEADER.Cc")))
+            .chain(bcc.iter().map(|a| (a.as_str(), "HEADER.Bcc")))
+            .chain(rcpt.iter().map(|a| (a.as_str(), "ENVELOPE.RCPT-TO")));
+        for (addr, place) in receivers {
+            if let Some(domain) = domain_of(addr) {
+                let domain = domain.to_ascii_lowercase();
+                if !is_internal(&domain, &internal) {
+                    external_recipient_domains.entry(domain).or_insert(place);
+                }
+            }
+        }
+        let envelope_only = rcpt
+            .iter()
+            .filter(|r| !visible.contains(r.as_str()))
+            .collect::<BTreeSet<_>>()
+            .len();
 
         RecipientAnalysis {
             counts: RecipientCounts {
@@ -242,6 +261,7 @@ impl RecipientRules {
                     .filter(|m| m.contains('@'))
                     .map(|m| m.trim_matches(['<', '>']).to_lowercase())
             }),
+            external_recipient_domains,
         }
     }
 

@@ -7,9 +7,10 @@ pub mod mask;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::message::{Location, Unscanned};
+use crate::policy::labels::Labels;
 use crate::policy::{Action, Severity};
 use crate::recipients::RecipientCounts;
 
@@ -80,7 +81,7 @@ pub struct Violation {
 
 /// Kinds of personal data the detectors report. Names match the shared
 /// evaluation kit's entity types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum DataType {
@@ -134,7 +135,7 @@ impl DataType {
 }
 
 /// Data categories, as policies and retention classes name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Category {
@@ -167,7 +168,9 @@ impl Category {
 }
 
 /// Confidence bands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// Plausible; shape only.
@@ -276,6 +279,8 @@ pub struct Report {
     pub(crate) findings: Vec<Finding>,
     pub(crate) unscanned: Vec<Unscanned>,
     pub(crate) stats: Stats,
+    #[serde(skip_serializing_if = "Labels::is_empty")]
+    pub(crate) labels: Labels,
 }
 
 impl Report {
@@ -323,6 +328,12 @@ impl Report {
     /// Parts that were not read, with the reason.
     pub fn unscanned(&self) -> &[Unscanned] {
         &self.unscanned
+    }
+
+    /// The sensitivity, classification and retention labels the message
+    /// carries, and the retention class they resolve to.
+    pub fn labels(&self) -> &Labels {
+        &self.labels
     }
 
     /// Size and timing.
