@@ -98,3 +98,29 @@ def test_python_split_and_audit_equal_the_cli(archive, cli):
     for path in sorted(archive.iterdir()):
         auditor.audit_many(mailaudit.split_mbox(path.read_bytes()), errors="report", summary=summary)
     assert summary.to_dict() == cli_summary(cli, archive)
+
+
+def test_partition_function_uses_the_policy_and_ends_with_its_summary():
+    # The mapPartitions body on its own, with a policy that rejects exposed lists.
+    import mailaudit
+
+    entries = [synthetic_entry(i) for i in range(40)]
+    mbox = b"".join(synth_archive.mbox_entry(raw) for raw in entries)
+    messages = list(audit_mbox.split_file(("file:/a/sent.mbox", mbox)))
+    assert [loc for loc, _ in messages[:2]] == ["file:/a/sent.mbox#1", "file:/a/sent.mbox#2"]
+
+    policy = 'version = 1\n[rules.exposed-recipient-list]\naction = "reject"\n'
+    rows = list(audit_mbox.audit_partition(policy)(iter(messages)))
+    assert [kind for kind, _, _ in rows] == ["report"] * 40 + ["summary"]
+    summary = mailaudit.Summary.from_json(rows[-1][2]).to_dict()
+    assert summary["messages"] == 40
+    reports = [json.loads(text) for _, _, text in rows[:-1]]
+    exposed = [r for r in reports if any(v["rule"] == "exposed-recipient-list" for v in r["violations"])]
+    assert exposed and all(r["verdict"] == "reject" for r in exposed)
+    assert summary["verdicts"]["reject"] == len(exposed)
+
+
+def synthetic_entry(index: int) -> bytes:
+    import random
+
+    return synth_archive.make_message(random.Random(index), index)
