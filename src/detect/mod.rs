@@ -74,9 +74,10 @@ struct Candidate {
 struct Scratch {
     /// Context words in the window before the current candidate.
     hits: Vec<Hit>,
-    /// Health words of the whole part, found once the part holds an identifier.
+    /// Health words found so far, near identifiers.
     health_hits: Vec<usize>,
-    health_scanned: bool,
+    /// The text before this offset has been searched for health words.
+    health_scanned_to: usize,
     candidates: Vec<Candidate>,
     cluster: Vec<Candidate>,
     table: Table,
@@ -159,7 +160,7 @@ impl Scanner {
         pooled.unwrap_or_else(|| Scratch {
             hits: Vec::new(),
             health_hits: Vec::new(),
-            health_scanned: false,
+            health_scanned_to: 0,
             candidates: Vec::new(),
             cluster: Vec::new(),
             table: Table::default(),
@@ -183,7 +184,7 @@ impl Scanner {
         }
         let mut scratch = self.take_scratch();
         scratch.health_hits.clear();
-        scratch.health_scanned = false;
+        scratch.health_scanned_to = 0;
         scratch.candidates.clear();
         let tabular = part.kind != TextKind::Header
             && Table::detect(
@@ -232,6 +233,20 @@ impl Scanner {
             };
             let start = m.start();
             let window_end = (start + CANDIDATE_WINDOW).min(len);
+            let primary_rule = self.pattern_rule[m.pattern().as_usize()];
+            if !self.rules[primary_rule].contested {
+                // Most candidates are read one way only: skip the search for
+                // other patterns unless this one fails.
+                if let Some(candidate) =
+                    self.evaluate(text, primary_rule, start, m.end(), tabular, scratch)
+                {
+                    if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
+                        scratch.candidates.push(candidate);
+                    }
+                    at = m.end();
+                    continue;
+                }
+            }
             scratch.patterns.clear();
             self.all.which_overlapping_matches(
                 &Input::new(text)
@@ -328,9 +343,23 @@ impl Scanner {
         // Health context makes identifiers (who the patient is) health data.
         let health = rule.category == Category::Identity
             && ((tabular && scratch.table.health) || {
-                if !scratch.health_scanned {
-                    self.vocabulary.find_health(text, &mut scratch.health_hits);
-                    scratch.health_scanned = true;
+                // Search only around identifiers, each stretch once.
+                // Stretches overlap by a word's length, so a word across
+                // the seam is seen whole.
+                let mut from = start
+                    .saturating_sub(HEALTH_WINDOW)
+                    .max(scratch.health_scanned_to.saturating_sub(32));
+                let mut to = (end + HEALTH_WINDOW).min(text.len());
+                while !text.is_char_boundary(from) {
+                    from -= 1;
+                }
+                while !text.is_char_boundary(to) {
+                    to += 1;
+                }
+                if scratch.health_scanned_to < to {
+                    self.vocabulary
+                        .find_health(text, from..to, &mut scratch.health_hits);
+                    scratch.health_scanned_to = to;
                 }
                 near(&scratch.health_hits, start, HEALTH_WINDOW)
             });
