@@ -491,8 +491,11 @@ fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
         Check::Ipv6 => validate::ipv6(value).then_some(base),
         Check::Ssn => validate::us_ssn(value).then_some(if value.contains('-') {
             base
-        } else {
+        } else if separated {
             base - 0.25
+        } else {
+            // Nine bare digits: an SSN only where the text says so.
+            base - 0.3
         }),
         Check::Passport => validate::uk_passport(value).then_some(base),
         Check::DrivingLicence => validate::uk_driving_licence(value).then_some(base),
