@@ -606,23 +606,33 @@ fn resolve_overlaps(candidates: &mut Vec<Candidate>, cluster: &mut Vec<Candidate
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::message::Location;
     use crate::report::DataType;
     use std::borrow::Cow;
 
-    fn scan_with(policy: &Policy, text: &str) -> Vec<Finding> {
+    /// Scans `text` as one part of the given kind.
+    pub(super) fn scan_part(
+        policy: &Policy,
+        text: &str,
+        kind: TextKind,
+        reveal_values: bool,
+    ) -> Vec<Finding> {
         let scanner = Scanner::new(policy).expect("scanner");
         let part = TextPart {
             location: Location::part("1"),
-            kind: TextKind::Body,
+            kind,
             text: Cow::Borrowed(text),
             from_html: false,
         };
         let mut out = Vec::new();
-        scanner.scan(&part, true, &mut out);
+        scanner.scan(&part, reveal_values, &mut out);
         out
+    }
+
+    fn scan_with(policy: &Policy, text: &str) -> Vec<Finding> {
+        scan_part(policy, text, TextKind::Body, true)
     }
 
     fn scan(text: &str) -> Vec<Finding> {
@@ -659,15 +669,12 @@ mod tests {
         let found = scan("NHS number: 943 476 5919");
         assert_eq!(found[0].masked, "*** *** *919");
         assert_eq!(found[0].revealed_value(), Some("943 476 5919"));
-        let scanner = Scanner::new(&Policy::default()).expect("scanner");
-        let part = TextPart {
-            location: Location::part("1"),
-            kind: TextKind::Body,
-            text: Cow::Borrowed("NHS number: 943 476 5919"),
-            from_html: false,
-        };
-        let mut out = Vec::new();
-        scanner.scan(&part, false, &mut out);
+        let out = scan_part(
+            &Policy::default(),
+            "NHS number: 943 476 5919",
+            TextKind::Body,
+            false,
+        );
         assert_eq!(out[0].revealed_value(), None);
         assert!(!format!("{:?}", out[0]).contains("476 5919"));
     }
@@ -682,16 +689,8 @@ mod tests {
 
     #[test]
     fn csv_header_labels_the_column() {
-        let scanner = Scanner::new(&Policy::default()).expect("scanner");
         let text = "Name,Date of birth,Joined\nJo Bloggs,14/07/1983,01/02/2020\n";
-        let part = TextPart {
-            location: Location::part("2"),
-            kind: TextKind::Attachment,
-            text: Cow::Borrowed(text),
-            from_html: false,
-        };
-        let mut out = Vec::new();
-        scanner.scan(&part, true, &mut out);
+        let out = scan_part(&Policy::default(), text, TextKind::Attachment, true);
         let dobs: Vec<_> = out.iter().filter_map(|f| f.revealed_value()).collect();
         assert_eq!(dobs, vec!["14/07/1983"]);
     }

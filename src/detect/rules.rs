@@ -658,22 +658,12 @@ pub(crate) const RULES: &[Rule] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::Scanner;
-    use crate::message::{Location, TextKind, TextPart};
+    use crate::detect::tests::scan_part;
+    use crate::message::TextKind;
     use crate::policy::Policy;
-    use std::borrow::Cow;
 
     fn scan(text: &str, kind: TextKind) -> Vec<crate::report::Finding> {
-        let scanner = Scanner::new(&Policy::default()).expect("scanner");
-        let part = TextPart {
-            location: Location::part("1"),
-            kind,
-            text: Cow::Borrowed(text),
-            from_html: false,
-        };
-        let mut out = Vec::new();
-        scanner.scan(&part, true, &mut out);
-        out
+        scan_part(&Policy::default(), text, kind, true)
     }
 
     #[test]
