@@ -620,6 +620,15 @@ pub(crate) mod tests {
         reveal_values: bool,
     ) -> Vec<Finding> {
         let scanner = Scanner::new(policy).expect("scanner");
+        scan_with_scanner(&scanner, text, kind, reveal_values)
+    }
+
+    fn scan_with_scanner(
+        scanner: &Scanner,
+        text: &str,
+        kind: TextKind,
+        reveal_values: bool,
+    ) -> Vec<Finding> {
         let part = TextPart {
             location: Location::part("1"),
             kind,
@@ -629,6 +638,12 @@ pub(crate) mod tests {
         let mut out = Vec::new();
         scanner.scan(&part, reveal_values, &mut out);
         out
+    }
+
+    /// The default policy's scanner, built once for the property tests.
+    fn default_scanner() -> &'static Scanner {
+        static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        SCANNER.get_or_init(|| Scanner::new(&Policy::default()).expect("scanner"))
     }
 
     fn scan_with(policy: &Policy, text: &str) -> Vec<Finding> {
@@ -710,6 +725,27 @@ pub(crate) mod tests {
             Policy::from_toml("version = 1\n[detectors]\nmin_level = \"high\"\n").expect("policy");
         assert!(scan_with(&policy, "Ref 943 476 5919").is_empty());
         assert!(Policy::from_toml("version = 1\n[detectors.NOPE]\nenabled = false\n").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scanning_never_panics_and_never_shows_a_value(
+            text in "[0-9A-Za-z @.:/()+\\-\u{a0}\né,]{0,160}"
+        ) {
+            for kind in [TextKind::Body, TextKind::Attachment, TextKind::Header] {
+                let found = scan_with_scanner(default_scanner(), &text, kind, false);
+                for f in &found {
+                    let (start, end) = (f.location.start.unwrap_or(0), f.location.end.unwrap_or(0));
+                    proptest::prop_assert!(start < end && end <= text.len());
+                    let value = &text[start..end];
+                    let shown = f.masked.chars().filter(|c| c.is_alphanumeric()).count();
+                    let hidden_needed = value.chars().filter(|c| c.is_alphanumeric()).count() > 4;
+                    proptest::prop_assert!(!hidden_needed || f.masked != value);
+                    proptest::prop_assert!(f.data_type == DataType::Email || shown <= 4);
+                    proptest::prop_assert!(f.revealed_value().is_none());
+                }
+            }
+        }
     }
 
     #[test]
