@@ -93,7 +93,7 @@ pub(crate) struct Scanner {
     /// Leftmost-first search over every pattern: where candidates start.
     first: meta::Regex,
     /// The same patterns with all-matches semantics: which patterns match
-    /// at a candidate's start, so a failed or contested candidate can be
+    /// at a candidate's start, so a failed or weak candidate can be
     /// read as another type.
     all: meta::Regex,
     /// Pattern id → rule index.
@@ -234,15 +234,14 @@ impl Scanner {
             let start = m.start();
             let window_end = (start + CANDIDATE_WINDOW).min(len);
             let primary_rule = self.pattern_rule[m.pattern().as_usize()];
-            if !self.rules[primary_rule].contested {
-                // Most candidates are read one way only: skip the search for
-                // other patterns unless this one fails.
-                if let Some(candidate) =
-                    self.evaluate(text, primary_rule, start, m.end(), tabular, scratch)
-                {
-                    if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
-                        scratch.candidates.push(candidate);
-                    }
+            // The first rule whose pattern matches here reads the candidate;
+            // other readings are looked for only when it fails or is too
+            // weak to report (a spaced ten-digit number with no phone label
+            // is then tried as an NHS number).
+            let primary = self.evaluate(text, primary_rule, start, m.end(), tabular, scratch);
+            if let Some(candidate) = primary {
+                if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
+                    scratch.candidates.push(candidate);
                     at = m.end();
                     continue;
                 }
@@ -254,7 +253,6 @@ impl Scanner {
                     .anchored(Anchored::Yes),
                 &mut scratch.patterns,
             );
-            scratch.patterns.insert(m.pattern());
             // Copied out so that evaluating can use the rest of the scratch.
             let mut matched = [PatternID::ZERO; MAX_PATTERNS];
             let mut count = 0;
@@ -262,18 +260,16 @@ impl Scanner {
                 matched[count] = pid;
                 count += 1;
             }
-            let mut furthest = None;
+            let mut furthest = primary.map(|_| m.end());
             for &pid in &matched[..count] {
-                let end = if pid == m.pattern() {
-                    m.end()
-                } else {
-                    let input = Input::new(text)
-                        .range(start..window_end)
-                        .anchored(Anchored::Pattern(pid));
-                    match self.first.search(&input) {
-                        Some(alt) => alt.end(),
-                        None => continue,
-                    }
+                if pid == m.pattern() {
+                    continue;
+                }
+                let input = Input::new(text)
+                    .range(start..window_end)
+                    .anchored(Anchored::Pattern(pid));
+                let Some(end) = self.first.search(&input).map(|alt| alt.end()) else {
+                    continue;
                 };
                 let rule = self.pattern_rule[pid.as_usize()];
                 if let Some(candidate) = self.evaluate(text, rule, start, end, tabular, scratch) {

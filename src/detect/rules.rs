@@ -42,11 +42,6 @@ pub(crate) struct Rule {
     pub(crate) context: &'static [&'static str],
     /// Words that say the number is something else (order no., reference).
     pub(crate) negative: &'static [&'static str],
-    /// Its values can also be read as another type (ten digits in 3-3-4
-    /// groups: NHS number or phone; `12-03-45`: date or sort code), so the
-    /// other patterns matching at the same place are tried even when this
-    /// one validates.
-    pub(crate) contested: bool,
     /// Characters of the value a masked report keeps (2 to 4).
     pub(crate) keep_tail: usize,
     /// Texts in which the rule must find a value of its type (read by the
@@ -173,7 +168,10 @@ pub(crate) const HEALTH_WORDS: &[&str] = &[
     "gp",
 ];
 
-/// Every detector. Order matters only for ties in overlap resolution.
+/// Every detector. Where patterns of several rules match at one place, the
+/// earlier rule is read first, and the others only when it fails or falls
+/// below its minimum level: phone before NHS number (ten digits in 3-3-4
+/// groups are either), date of birth before sort code, SSN before passport.
 pub(crate) const RULES: &[Rule] = &[
     Rule {
         data_type: DataType::Email,
@@ -188,7 +186,6 @@ pub(crate) const RULES: &[Rule] = &[
         context_boost: 0.05,
         context: &["email", "e-mail", "mail", "contact"],
         negative: &["cid", "message-id", "msg-id", "in-reply-to", "references"],
-        contested: false,
         keep_tail: 3,
         examples: &[
             "Email: jane.doe@example.co.uk",
@@ -266,7 +263,6 @@ pub(crate) const RULES: &[Rule] = &[
             "account",
             "account number",
         ],
-        contested: true,
         keep_tail: 3,
         examples: &[
             "Tel: 020 7946 0958",
@@ -304,7 +300,6 @@ pub(crate) const RULES: &[Rule] = &[
             "patient number",
         ],
         negative: REFERENCE_WORDS,
-        contested: true,
         keep_tail: 3,
         examples: &[
             "NHS number: 943 476 5919",
@@ -337,7 +332,6 @@ pub(crate) const RULES: &[Rule] = &[
             "insurance number",
         ],
         negative: &[],
-        contested: false,
         keep_tail: 2,
         examples: &[
             "NI number: AB 12 34 56 C",
@@ -388,7 +382,6 @@ pub(crate) const RULES: &[Rule] = &[
             "transaction",
             "timestamp",
         ],
-        contested: false,
         keep_tail: 4,
         examples: &[
             "charge this card instead: 4111 1111 1111 1111 exp 10/28",
@@ -412,7 +405,6 @@ pub(crate) const RULES: &[Rule] = &[
         context_boost: 0.05,
         context: &["iban", "bank", "account", "bank details"],
         negative: &[],
-        contested: false,
         keep_tail: 4,
         examples: &[
             "IBAN GB82 WEST 1234 5698 7654 32",
@@ -450,7 +442,6 @@ pub(crate) const RULES: &[Rule] = &[
             "court",
         ],
         negative: &["ref", "reference", "order", "flight", "part no", "model"],
-        contested: false,
         keep_tail: 2,
         examples: &[
             "Address: 1 High St, Leeds LS6 2AB",
@@ -497,7 +488,6 @@ pub(crate) const RULES: &[Rule] = &[
             "birth_date",
         ],
         negative: &[],
-        contested: true,
         keep_tail: 2,
         examples: &[
             "DOB: 14/07/1983",
@@ -538,7 +528,6 @@ pub(crate) const RULES: &[Rule] = &[
             "peer",
         ],
         negative: VERSION_WORDS,
-        contested: false,
         keep_tail: 3,
         examples: &[
             "Failed password from 203.0.113.7 port 22",
@@ -562,7 +551,6 @@ pub(crate) const RULES: &[Rule] = &[
             "ip", "ipv6", "from", "src", "source", "client", "host", "address",
         ],
         negative: VERSION_WORDS,
-        contested: false,
         keep_tail: 4,
         examples: &["from 2001:db8:a24b::d8f9:bc65:5e91 port 1", "host fe80::1"],
         negative_examples: &["at 05:16:00 today", "ratio 12:30"],
@@ -587,7 +575,6 @@ pub(crate) const RULES: &[Rule] = &[
             "ssn#",
         ],
         negative: REFERENCE_WORDS,
-        contested: true,
         keep_tail: 4,
         examples: &[
             "SSN: 123-45-6789",
@@ -605,7 +592,6 @@ pub(crate) const RULES: &[Rule] = &[
         context_boost: 0.5,
         context: &["passport", "passport no", "passport number", "passport no."],
         negative: &[],
-        contested: true,
         keep_tail: 2,
         examples: &["Passport number: 538245056"],
         negative_examples: &["Order 538245056"],
@@ -627,7 +613,6 @@ pub(crate) const RULES: &[Rule] = &[
             "licence",
         ],
         negative: &[],
-        contested: false,
         keep_tail: 2,
         examples: &["Driving licence: MORGA753116SM9IJ"],
         negative_examples: &["code MORGA793116SM9IJ"],
@@ -648,7 +633,6 @@ pub(crate) const RULES: &[Rule] = &[
             "a/c",
         ],
         negative: &[],
-        contested: true,
         keep_tail: 2,
         examples: &["Bank sort code: 69-74-55", "Bank\n12-34-56 12345678"],
         negative_examples: &["on 12-03-45 we met"],
