@@ -137,10 +137,11 @@ impl Vocabulary {
         }
     }
 
-    /// Appends where health words occur in `text` to `out`, in order.
-    pub(crate) fn find_health(&self, text: &str, out: &mut Vec<usize>) {
-        for m in self.health.find_iter(text) {
-            if whole_word(text, m.start(), m.end()) {
+    /// Appends where health words occur in `text[range]` to `out`, in order.
+    pub(crate) fn find_health(&self, text: &str, range: Range<usize>, out: &mut Vec<usize>) {
+        for m in self.health.find_iter(Input::new(text).range(range)) {
+            let seen = out.last().is_some_and(|&last| last >= m.start());
+            if !seen && whole_word(text, m.start(), m.end()) {
                 out.push(m.start());
             }
         }

@@ -74,9 +74,10 @@ struct Candidate {
 struct Scratch {
     /// Context words in the window before the current candidate.
     hits: Vec<Hit>,
-    /// Health words of the whole part, found once the part holds an identifier.
+    /// Health words found so far, near identifiers.
     health_hits: Vec<usize>,
-    health_scanned: bool,
+    /// The text before this offset has been searched for health words.
+    health_scanned_to: usize,
     candidates: Vec<Candidate>,
     cluster: Vec<Candidate>,
     table: Table,
@@ -92,7 +93,7 @@ pub(crate) struct Scanner {
     /// Leftmost-first search over every pattern: where candidates start.
     first: meta::Regex,
     /// The same patterns with all-matches semantics: which patterns match
-    /// at a candidate's start, so a failed or contested candidate can be
+    /// at a candidate's start, so a failed or weak candidate can be
     /// read as another type.
     all: meta::Regex,
     /// Pattern id → rule index.
@@ -159,7 +160,7 @@ impl Scanner {
         pooled.unwrap_or_else(|| Scratch {
             hits: Vec::new(),
             health_hits: Vec::new(),
-            health_scanned: false,
+            health_scanned_to: 0,
             candidates: Vec::new(),
             cluster: Vec::new(),
             table: Table::default(),
@@ -183,7 +184,7 @@ impl Scanner {
         }
         let mut scratch = self.take_scratch();
         scratch.health_hits.clear();
-        scratch.health_scanned = false;
+        scratch.health_scanned_to = 0;
         scratch.candidates.clear();
         let tabular = part.kind != TextKind::Header
             && Table::detect(
@@ -232,6 +233,19 @@ impl Scanner {
             };
             let start = m.start();
             let window_end = (start + CANDIDATE_WINDOW).min(len);
+            let primary_rule = self.pattern_rule[m.pattern().as_usize()];
+            // The first rule whose pattern matches here reads the candidate;
+            // other readings are looked for only when it fails or is too
+            // weak to report (a spaced ten-digit number with no phone label
+            // is then tried as an NHS number).
+            let primary = self.evaluate(text, primary_rule, start, m.end(), tabular, scratch);
+            if let Some(candidate) = primary {
+                if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
+                    scratch.candidates.push(candidate);
+                    at = m.end();
+                    continue;
+                }
+            }
             scratch.patterns.clear();
             self.all.which_overlapping_matches(
                 &Input::new(text)
@@ -239,7 +253,6 @@ impl Scanner {
                     .anchored(Anchored::Yes),
                 &mut scratch.patterns,
             );
-            scratch.patterns.insert(m.pattern());
             // Copied out so that evaluating can use the rest of the scratch.
             let mut matched = [PatternID::ZERO; MAX_PATTERNS];
             let mut count = 0;
@@ -247,18 +260,16 @@ impl Scanner {
                 matched[count] = pid;
                 count += 1;
             }
-            let mut furthest = None;
+            let mut furthest = primary.map(|_| m.end());
             for &pid in &matched[..count] {
-                let end = if pid == m.pattern() {
-                    m.end()
-                } else {
-                    let input = Input::new(text)
-                        .range(start..window_end)
-                        .anchored(Anchored::Pattern(pid));
-                    match self.first.search(&input) {
-                        Some(alt) => alt.end(),
-                        None => continue,
-                    }
+                if pid == m.pattern() {
+                    continue;
+                }
+                let input = Input::new(text)
+                    .range(start..window_end)
+                    .anchored(Anchored::Pattern(pid));
+                let Some(end) = self.first.search(&input).map(|alt| alt.end()) else {
+                    continue;
                 };
                 let rule = self.pattern_rule[pid.as_usize()];
                 if let Some(candidate) = self.evaluate(text, rule, start, end, tabular, scratch) {
@@ -328,9 +339,23 @@ impl Scanner {
         // Health context makes identifiers (who the patient is) health data.
         let health = rule.category == Category::Identity
             && ((tabular && scratch.table.health) || {
-                if !scratch.health_scanned {
-                    self.vocabulary.find_health(text, &mut scratch.health_hits);
-                    scratch.health_scanned = true;
+                // Search only around identifiers, each stretch once.
+                // Stretches overlap by a word's length, so a word across
+                // the seam is seen whole.
+                let mut from = start
+                    .saturating_sub(HEALTH_WINDOW)
+                    .max(scratch.health_scanned_to.saturating_sub(32));
+                let mut to = (end + HEALTH_WINDOW).min(text.len());
+                while !text.is_char_boundary(from) {
+                    from -= 1;
+                }
+                while !text.is_char_boundary(to) {
+                    to += 1;
+                }
+                if scratch.health_scanned_to < to {
+                    self.vocabulary
+                        .find_health(text, from..to, &mut scratch.health_hits);
+                    scratch.health_scanned_to = to;
                 }
                 near(&scratch.health_hits, start, HEALTH_WINDOW)
             });
@@ -462,8 +487,11 @@ fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
         Check::Ipv6 => validate::ipv6(value).then_some(base),
         Check::Ssn => validate::us_ssn(value).then_some(if value.contains('-') {
             base
-        } else {
+        } else if separated {
             base - 0.25
+        } else {
+            // Nine bare digits: an SSN only where the text says so.
+            base - 0.3
         }),
         Check::Passport => validate::uk_passport(value).then_some(base),
         Check::DrivingLicence => validate::uk_driving_licence(value).then_some(base),
@@ -574,23 +602,48 @@ fn resolve_overlaps(candidates: &mut Vec<Candidate>, cluster: &mut Vec<Candidate
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::message::Location;
     use crate::report::DataType;
     use std::borrow::Cow;
 
-    fn scan_with(policy: &Policy, text: &str) -> Vec<Finding> {
+    /// Scans `text` as one part of the given kind.
+    pub(super) fn scan_part(
+        policy: &Policy,
+        text: &str,
+        kind: TextKind,
+        reveal_values: bool,
+    ) -> Vec<Finding> {
         let scanner = Scanner::new(policy).expect("scanner");
+        scan_with_scanner(&scanner, text, kind, reveal_values)
+    }
+
+    fn scan_with_scanner(
+        scanner: &Scanner,
+        text: &str,
+        kind: TextKind,
+        reveal_values: bool,
+    ) -> Vec<Finding> {
         let part = TextPart {
             location: Location::part("1"),
-            kind: TextKind::Body,
+            kind,
             text: Cow::Borrowed(text),
             from_html: false,
         };
         let mut out = Vec::new();
-        scanner.scan(&part, true, &mut out);
+        scanner.scan(&part, reveal_values, &mut out);
         out
+    }
+
+    /// The default policy's scanner, built once for the property tests.
+    fn default_scanner() -> &'static Scanner {
+        static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        SCANNER.get_or_init(|| Scanner::new(&Policy::default()).expect("scanner"))
+    }
+
+    fn scan_with(policy: &Policy, text: &str) -> Vec<Finding> {
+        scan_part(policy, text, TextKind::Body, true)
     }
 
     fn scan(text: &str) -> Vec<Finding> {
@@ -627,15 +680,12 @@ mod tests {
         let found = scan("NHS number: 943 476 5919");
         assert_eq!(found[0].masked, "*** *** *919");
         assert_eq!(found[0].revealed_value(), Some("943 476 5919"));
-        let scanner = Scanner::new(&Policy::default()).expect("scanner");
-        let part = TextPart {
-            location: Location::part("1"),
-            kind: TextKind::Body,
-            text: Cow::Borrowed("NHS number: 943 476 5919"),
-            from_html: false,
-        };
-        let mut out = Vec::new();
-        scanner.scan(&part, false, &mut out);
+        let out = scan_part(
+            &Policy::default(),
+            "NHS number: 943 476 5919",
+            TextKind::Body,
+            false,
+        );
         assert_eq!(out[0].revealed_value(), None);
         assert!(!format!("{:?}", out[0]).contains("476 5919"));
     }
@@ -650,16 +700,8 @@ mod tests {
 
     #[test]
     fn csv_header_labels_the_column() {
-        let scanner = Scanner::new(&Policy::default()).expect("scanner");
         let text = "Name,Date of birth,Joined\nJo Bloggs,14/07/1983,01/02/2020\n";
-        let part = TextPart {
-            location: Location::part("2"),
-            kind: TextKind::Attachment,
-            text: Cow::Borrowed(text),
-            from_html: false,
-        };
-        let mut out = Vec::new();
-        scanner.scan(&part, true, &mut out);
+        let out = scan_part(&Policy::default(), text, TextKind::Attachment, true);
         let dobs: Vec<_> = out.iter().filter_map(|f| f.revealed_value()).collect();
         assert_eq!(dobs, vec!["14/07/1983"]);
     }
@@ -679,6 +721,27 @@ mod tests {
             Policy::from_toml("version = 1\n[detectors]\nmin_level = \"high\"\n").expect("policy");
         assert!(scan_with(&policy, "Ref 943 476 5919").is_empty());
         assert!(Policy::from_toml("version = 1\n[detectors.NOPE]\nenabled = false\n").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scanning_never_panics_and_never_shows_a_value(
+            text in "[0-9A-Za-z @.:/()+\\-\u{a0}\né,]{0,160}"
+        ) {
+            for kind in [TextKind::Body, TextKind::Attachment, TextKind::Header] {
+                let found = scan_with_scanner(default_scanner(), &text, kind, false);
+                for f in &found {
+                    let (start, end) = (f.location.start.unwrap_or(0), f.location.end.unwrap_or(0));
+                    proptest::prop_assert!(start < end && end <= text.len());
+                    let value = &text[start..end];
+                    let shown = f.masked.chars().filter(|c| c.is_alphanumeric()).count();
+                    let hidden_needed = value.chars().filter(|c| c.is_alphanumeric()).count() > 4;
+                    proptest::prop_assert!(!hidden_needed || f.masked != value);
+                    proptest::prop_assert!(f.data_type == DataType::Email || shown <= 4);
+                    proptest::prop_assert!(f.revealed_value().is_none());
+                }
+            }
+        }
     }
 
     #[test]

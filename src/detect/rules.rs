@@ -168,7 +168,10 @@ pub(crate) const HEALTH_WORDS: &[&str] = &[
     "gp",
 ];
 
-/// Every detector. Order matters only for ties in overlap resolution.
+/// Every detector. Where patterns of several rules match at one place, the
+/// earlier rule is read first, and the others only when it fails or falls
+/// below its minimum level: phone before NHS number (ten digits in 3-3-4
+/// groups are either), date of birth before sort code, SSN before passport.
 pub(crate) const RULES: &[Rule] = &[
     Rule {
         data_type: DataType::Email,
@@ -419,13 +422,32 @@ pub(crate) const RULES: &[Rule] = &[
         check: Check::Postcode,
         base: 0.6,
         context_boost: 0.3,
-        context: &["postcode", "post code", "postal code", "address", "zip"],
+        context: &[
+            "postcode",
+            "post code",
+            "postal code",
+            "address",
+            "zip",
+            "road",
+            "street",
+            "st",
+            "lane",
+            "avenue",
+            "close",
+            "drive",
+            "flat",
+            "house",
+            "crescent",
+            "way",
+            "court",
+        ],
         negative: &["ref", "reference", "order", "flight", "part no", "model"],
         keep_tail: 2,
         examples: &[
             "Address: 1 High St, Leeds LS6 2AB",
             "London SW1A 1AA",
             "Postcode: EC1V9HX",
+            "Flat 2, Leeds LS62AB",
         ],
         negative_examples: &["code QQ1 2AB", "LS6 2AC", "tax code 1257L W1"],
     },
@@ -539,6 +561,7 @@ pub(crate) const RULES: &[Rule] = &[
         patterns: &[
             r"(?-u:\b)[0-9]{3}-[0-9]{2}-[0-9]{4}(?-u:\b)",
             r"(?-u:\b)[0-9]{3}[ \x{a0}][0-9]{2}[ \x{a0}][0-9]{4}(?-u:\b)",
+            r"(?-u:\b)[0-9]{9}(?-u:\b)",
         ],
         check: Check::Ssn,
         base: 0.6,
@@ -553,8 +576,12 @@ pub(crate) const RULES: &[Rule] = &[
         ],
         negative: REFERENCE_WORDS,
         keep_tail: 4,
-        examples: &["SSN: 123-45-6789", "social security number 123 45 6789"],
-        negative_examples: &["SSN: 666-45-6789", "order 123-45-6789"],
+        examples: &[
+            "SSN: 123-45-6789",
+            "social security number 123 45 6789",
+            "SSN 123456789",
+        ],
+        negative_examples: &["SSN: 666-45-6789", "order 123-45-6789", "case 123456789"],
     },
     Rule {
         data_type: DataType::UkPassport,
@@ -615,22 +642,12 @@ pub(crate) const RULES: &[Rule] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::Scanner;
-    use crate::message::{Location, TextKind, TextPart};
+    use crate::detect::tests::scan_part;
+    use crate::message::TextKind;
     use crate::policy::Policy;
-    use std::borrow::Cow;
 
     fn scan(text: &str, kind: TextKind) -> Vec<crate::report::Finding> {
-        let scanner = Scanner::new(&Policy::default()).expect("scanner");
-        let part = TextPart {
-            location: Location::part("1"),
-            kind,
-            text: Cow::Borrowed(text),
-            from_html: false,
-        };
-        let mut out = Vec::new();
-        scanner.scan(&part, true, &mut out);
-        out
+        scan_part(&Policy::default(), text, kind, true)
     }
 
     #[test]

@@ -456,7 +456,7 @@ pub(crate) fn ipv6(text: &str) -> bool {
     Ipv6Addr::from_str(text).is_ok()
 }
 
-/// UK postcode areas (the letters of the outward code).
+/// UK postcode areas (the letters of the outward code), sorted.
 const POSTCODE_AREAS: &[&str] = &[
     "AB", "AL", "B", "BA", "BB", "BD", "BF", "BH", "BL", "BN", "BR", "BS", "BT", "BX", "CA", "CB",
     "CF", "CH", "CM", "CO", "CR", "CT", "CV", "CW", "DA", "DD", "DE", "DG", "DH", "DL", "DN", "DT",
@@ -494,7 +494,9 @@ pub(crate) fn uk_postcode(text: &str) -> bool {
         .count();
     let area = &outward[..letters];
     let district = &outward[letters..];
-    let area_ok = POSTCODE_AREAS.iter().any(|a| a.as_bytes() == area);
+    let area_ok = POSTCODE_AREAS
+        .binary_search_by(|a| a.as_bytes().cmp(area))
+        .is_ok();
     let district_ok = match district {
         [d] => d.is_ascii_digit(),
         [d, e] => d.is_ascii_digit() && (e.is_ascii_digit() || e.is_ascii_uppercase()),
@@ -764,6 +766,11 @@ mod tests {
         assert!(!uk_postcode("QQ1 2AB"));
         assert!(!uk_postcode("LS6 2AC"));
         assert!(!uk_postcode("LS 2AB"));
+    }
+
+    #[test]
+    fn postcode_areas_are_sorted() {
+        assert!(POSTCODE_AREAS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
