@@ -499,19 +499,6 @@ pub(crate) fn cell_row(inner: &str) -> Option<u32> {
     digits.parse().ok()
 }
 
-/// Whether a finding at `inner` lies inside the text named `container`:
-/// the same path, or a cell or entry below it.
-pub(crate) fn inner_within(inner: Option<&str>, container: Option<&str>) -> bool {
-    match (inner, container) {
-        (None, None) => true,
-        (Some(inner), Some(container)) => match inner.strip_prefix(container) {
-            Some(rest) => rest.is_empty() || rest.starts_with('!') || rest.starts_with('/'),
-            None => false,
-        },
-        _ => false,
-    }
-}
-
 /// The cell maps of every sheet in a message, by part and inner path.
 #[derive(Debug, Default)]
 pub(crate) struct CellMaps {
@@ -572,21 +559,6 @@ mod tests {
         assert_eq!(cell_row("a.zip/p.xlsx/Sheet1!C7"), Some(7));
         assert_eq!(cell_row("p.xlsx/Sheet1"), None);
         assert_eq!(cell_row("p.xlsx/Wow!"), None);
-    }
-
-    #[test]
-    fn inner_paths_nest_at_separators_only() {
-        assert!(inner_within(
-            Some("p.xlsx/Sheet1!C7"),
-            Some("p.xlsx/Sheet1")
-        ));
-        assert!(inner_within(Some("p.xlsx/Sheet1"), Some("p.xlsx/Sheet1")));
-        assert!(!inner_within(
-            Some("p.xlsx/Sheet10!C7"),
-            Some("p.xlsx/Sheet1")
-        ));
-        assert!(!inner_within(None, Some("p.xlsx/Sheet1")));
-        assert!(inner_within(None, None));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Stage 1: raw bytes → a [`MessageView`]: the top-level header fields, and
+//! Stage 1: raw bytes → a message view: the top-level header fields, and
 //! every text-bearing part with a stable [`Location`].
 //!
 //! Parsing is mail-parser's; this module decides what is text, names each
@@ -7,9 +7,14 @@
 //! every part it does not read as [`Unscanned`], with the reason.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
 
 use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
+
+mod html;
 
 use crate::error::Error;
 use crate::policy::Limits;
@@ -110,8 +115,40 @@ pub(crate) struct MessageView<'a> {
     pub(crate) cell_maps: crate::extract::CellMaps,
 }
 
+/// A parsed message, and whether its body was left unparsed because it
+/// could make the parser recurse too deeply (see [`MAX_NESTED_MESSAGE_MARKERS`]).
+pub(crate) struct Parsed<'a> {
+    message: Message<'a>,
+    body_skipped: bool,
+}
+
+impl Parsed<'_> {
+    /// The decoded Subject of the top-level message.
+    pub(crate) fn subject(&self) -> Option<&str> {
+        self.message.subject()
+    }
+}
+
+/// mail-parser 0.11 builds the messages nested in a message (`message/rfc822`,
+/// `message/global`, the parts of a `multipart/digest`) without a depth
+/// limit, then copies (`into_owned`) and frees them recursively: 1,000 nested
+/// messages inside a base64 part overflow a 2 MiB thread stack. Each level of
+/// nesting needs one of these words in a Content-Type, so counting them (in
+/// the raw bytes and in every encoded layer the parser would decode) bounds
+/// the depth before the parser sees the input.
+const NESTED_MESSAGE_MARKERS: [&str; 3] = ["rfc822", "global", "digest"];
+
+/// More nested-message markers than this and only the top-level header is
+/// parsed. Fixed, not a policy setting: it protects the process, and no
+/// real message comes near it (500 levels were measured safe on a 2 MiB
+/// stack in a debug build, 250 on 256 KiB in release).
+pub(crate) const MAX_NESTED_MESSAGE_MARKERS: usize = 256;
+
+/// mail-parser decodes at most three layers of encoded nested messages.
+const ENCODED_LAYERS: u32 = 3;
+
 /// Parses `raw` with mail-parser. The returned message borrows `raw`.
-pub(crate) fn parse<'a>(raw: &'a [u8], limits: &Limits) -> Result<Message<'a>, Error> {
+pub(crate) fn parse<'a>(raw: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, Error> {
     if raw.len() as u64 > limits.max_message_bytes {
         return Err(Error::TooLarge {
             bytes: raw.len() as u64,
@@ -121,24 +158,195 @@ pub(crate) fn parse<'a>(raw: &'a [u8], limits: &Limits) -> Result<Message<'a>, E
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty);
     }
-    let message = MessageParser::default()
-        .parse(raw)
-        .ok_or(Error::NotAMessage)?;
+    let (message, body_skipped) = match parse_guarded(raw) {
+        Some(message) => (message, false),
+        None => (
+            MessageParser::default()
+                .parse_headers(raw)
+                .ok_or(Error::NotAMessage)?,
+            true,
+        ),
+    };
     if message.parts.is_empty() || message.root_part().headers.is_empty() {
         return Err(Error::NotAMessage);
     }
-    Ok(message)
+    Ok(Parsed {
+        message,
+        body_skipped,
+    })
+}
+
+/// Parses `raw` fully, unless it could nest messages too deeply for the
+/// parser (`None`), or is not a message at all (`Some` with no parts).
+fn parse_guarded(raw: &[u8]) -> Option<Message<'_>> {
+    let mut budget = MAX_NESTED_MESSAGE_MARKERS;
+    if !within_marker_budget(raw, ENCODED_LAYERS, &mut budget) {
+        return None;
+    }
+    Some(MessageParser::default().parse(raw).unwrap_or_default())
+}
+
+/// Counts nested-message markers in `bytes` and in the layers a parser could
+/// decode from it (base64 runs, quoted-printable), spending `budget`; false
+/// once it is spent. Linear: each decoded layer is no larger than its input,
+/// and there are at most `layers` of them.
+fn within_marker_budget(bytes: &[u8], layers: u32, budget: &mut usize) -> bool {
+    static MARKERS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let Some(markers) = MARKERS.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(NESTED_MESSAGE_MARKERS)
+            .ok()
+    }) else {
+        return false;
+    };
+    for _ in markers.find_iter(bytes) {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+    }
+    if layers == 0 {
+        return true;
+    }
+    if let Some(decoded) = decode_quoted_printable(bytes) {
+        if !within_marker_budget(&decoded, layers - 1, budget) {
+            return false;
+        }
+    }
+    let decoded = decode_base64_runs(bytes);
+    decoded.is_empty() || within_marker_budget(&decoded, layers - 1, budget)
+}
+
+/// Decodes `=XX` escapes and soft line breaks, or `None` when there are none.
+fn decode_quoted_printable(bytes: &[u8]) -> Option<Vec<u8>> {
+    let escapes = memchr::memchr_iter(b'=', bytes).any(|i| {
+        matches!(
+            bytes.get(i + 1..i + 3),
+            Some([a, b]) if a.is_ascii_hexdigit() && b.is_ascii_hexdigit()
+        ) || matches!(bytes.get(i + 1), Some(b'\r' | b'\n'))
+    });
+    if !escapes {
+        return None;
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'=' {
+            match bytes.get(i + 1..i + 3) {
+                Some([x, y]) if x.is_ascii_hexdigit() && y.is_ascii_hexdigit() => {
+                    out.push(hex_value(*x) << 4 | hex_value(*y));
+                    i += 3;
+                    continue;
+                }
+                Some([b'\r', b'\n']) => {
+                    i += 3;
+                    continue;
+                }
+                _ if bytes.get(i + 1) == Some(&b'\n') => {
+                    i += 2;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    Some(out)
+}
+
+fn hex_value(digit: u8) -> u8 {
+    match digit {
+        b'0'..=b'9' => digit - b'0',
+        b'a'..=b'f' => digit - b'a' + 10,
+        _ => digit.wrapping_sub(b'A').wrapping_add(10) & 0x0f,
+    }
+}
+
+/// Decodes every run of lines that look like base64 (a MIME body, a nested
+/// part's body) and concatenates the results. Runs are joined with a line
+/// break, so markers cannot be forged across two runs.
+fn decode_base64_runs(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut quad = [0u8; 4];
+    let mut filled = 0;
+    let mut in_run = false;
+    for line in bytes.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let is_base64 = line.len() >= 4
+            && line
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='));
+        if !is_base64 {
+            if in_run {
+                flush_base64(&quad, filled, &mut out);
+                filled = 0;
+                out.push(b'\n');
+                in_run = false;
+            }
+            continue;
+        }
+        in_run = true;
+        for &b in line {
+            let value = match b {
+                b'A'..=b'Z' => b - b'A',
+                b'a'..=b'z' => b - b'a' + 26,
+                b'0'..=b'9' => b - b'0' + 52,
+                b'+' => 62,
+                b'/' => 63,
+                _ => {
+                    // Padding ends a group.
+                    flush_base64(&quad, filled, &mut out);
+                    filled = 0;
+                    continue;
+                }
+            };
+            quad[filled] = value;
+            filled += 1;
+            if filled == 4 {
+                flush_base64(&quad, filled, &mut out);
+                filled = 0;
+            }
+        }
+    }
+    flush_base64(&quad, filled, &mut out);
+    out
+}
+
+/// Appends the bytes of the first `filled` sextets of `quad`.
+fn flush_base64(quad: &[u8; 4], filled: usize, out: &mut Vec<u8>) {
+    let bytes = [
+        quad[0] << 2 | quad[1] >> 4,
+        quad[1] << 4 | quad[2] >> 2,
+        quad[2] << 6 | quad[3],
+    ];
+    out.extend_from_slice(&bytes[..filled.saturating_sub(1)]);
 }
 
 /// Walks a parsed message into a [`MessageView`].
-pub(crate) fn view<'a>(message: &'a Message<'a>, limits: &Limits) -> MessageView<'a> {
+pub(crate) fn view<'a>(parsed: &'a Parsed<'a>, limits: &Limits) -> MessageView<'a> {
+    let message = &parsed.message;
     let raw = message.raw_message();
-    let headers = message
-        .headers()
+    let mut truncated = Vec::new();
+    let all = message.headers();
+    let kept = &all[..all.len().min(limits.max_header_fields as usize)];
+    if kept.len() < all.len() {
+        truncated.push("limits.max_header_fields".to_string());
+    }
+    let mut line_cut = false;
+    let headers = kept
         .iter()
-        .map(|h| RawHeader {
-            name: h.name.as_str(),
-            value: slice(raw, h.offset_start, h.offset_end),
+        .map(|h| {
+            let (value, cut) = cut_long_line(
+                slice(raw, h.offset_start, h.offset_end),
+                limits.max_header_line_bytes,
+            );
+            line_cut |= cut;
+            RawHeader {
+                name: h.name.as_str(),
+                value,
+            }
         })
         .collect();
     let mut walker = Walker {
@@ -147,22 +355,56 @@ pub(crate) fn view<'a>(message: &'a Message<'a>, limits: &Limits) -> MessageView
             headers,
             texts: Vec::new(),
             unscanned: Vec::new(),
-            truncated: Vec::new(),
+            truncated,
             part_count: 0,
             cell_maps: Default::default(),
         },
         decoded_bytes: 0,
     };
     if let Some(subject) = message.subject() {
+        let mut cut = usize::try_from(limits.max_header_line_bytes)
+            .unwrap_or(usize::MAX)
+            .min(subject.len());
+        while !subject.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        line_cut |= cut < subject.len();
         walker.push_text(
             Location::part("HEADER.Subject"),
             TextKind::Header,
-            Cow::Borrowed(subject),
+            Cow::Borrowed(&subject[..cut]),
             false,
         );
     }
-    walker.walk_message(message, "", 0);
+    if line_cut {
+        walker.note_truncated("limits.max_header_line_bytes");
+    }
+    if parsed.body_skipped {
+        walker.note_truncated("limits.max_nesting_depth");
+        walker.view.unscanned.push(Unscanned {
+            location: Location::part("1"),
+            reason: "nesting-limit".to_string(),
+        });
+    } else {
+        walker.walk_message(message, "", 0);
+    }
     walker.view
+}
+
+/// `value` up to the first line longer than `max_line_bytes` (cut at that
+/// many bytes into the line), and whether anything was cut.
+fn cut_long_line(value: &[u8], max_line_bytes: u64) -> (&[u8], bool) {
+    let max = usize::try_from(max_line_bytes).unwrap_or(usize::MAX);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', value).chain([value.len()]) {
+        let line = &value[start..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.len() > max {
+            return (&value[..start + max], true);
+        }
+        start = end + 1;
+    }
+    (value, false)
 }
 
 fn slice(raw: &[u8], start: u32, end: u32) -> &[u8] {
@@ -180,22 +422,32 @@ struct Walker<'l, 'a> {
     decoded_bytes: u64,
 }
 
+/// A part waiting to be walked. The walk keeps its own stack of these
+/// rather than recursing: a message of 10,000 nested multiparts must not
+/// exhaust the thread's stack (a gateway may run audits on small stacks).
+struct PendingPart<'a> {
+    message: &'a Message<'a>,
+    id: u32,
+    section: String,
+    depth: u32,
+}
+
 impl<'a> Walker<'_, 'a> {
     fn walk_message(&mut self, message: &'a Message<'a>, prefix: &str, depth: u32) {
-        let Some(root) = message.parts.first() else {
-            return;
-        };
-        match &root.body {
-            PartType::Multipart(children) => {
-                for (i, &child) in children.iter().enumerate() {
-                    self.walk_part(message, child, format!("{prefix}{}", i + 1), depth);
-                }
-            }
-            _ => self.walk_part(message, 0, format!("{prefix}1"), depth),
+        let mut stack = Vec::new();
+        push_root(&mut stack, message, prefix, depth);
+        while let Some(next) = stack.pop() {
+            self.walk_part(next, &mut stack);
         }
     }
 
-    fn walk_part(&mut self, message: &'a Message<'a>, id: u32, section: String, depth: u32) {
+    fn walk_part(&mut self, pending: PendingPart<'a>, stack: &mut Vec<PendingPart<'a>>) {
+        let PendingPart {
+            message,
+            id,
+            section,
+            depth,
+        } = pending;
         let Some(part) = message.part(id) else {
             return;
         };
@@ -207,8 +459,14 @@ impl<'a> Walker<'_, 'a> {
         }
         match &part.body {
             PartType::Multipart(children) => {
-                for (i, &child) in children.iter().enumerate() {
-                    self.walk_part(message, child, format!("{section}.{}", i + 1), depth);
+                // Reversed, so that the stack pops them in document order.
+                for (i, &child) in children.iter().enumerate().rev() {
+                    stack.push(PendingPart {
+                        message,
+                        id: child,
+                        section: format!("{section}.{}", i + 1),
+                        depth,
+                    });
                 }
             }
             PartType::Text(text) => {
@@ -230,29 +488,32 @@ impl<'a> Walker<'_, 'a> {
                 } else {
                     TextKind::Body
                 };
-                let text = mail_parser::decoders::html::html_to_text(html);
+                let text = html::html_to_text(html);
                 self.push_text(part_location(part, section), kind, Cow::Owned(text), true);
             }
-            PartType::Message(nested) => self.walk_nested(part, nested, section, depth + 1),
+            PartType::Message(nested) => {
+                self.walk_nested(part, nested, section, depth + 1, stack);
+            }
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                 self.walk_binary(part, bytes, section, depth);
             }
         }
     }
 
+    /// Reads a nested message's header texts and queues its parts on `stack`.
     fn walk_nested(
         &mut self,
         part: &MessagePart<'_>,
         nested: &'a Message<'a>,
         section: String,
         depth: u32,
+        stack: &mut Vec<PendingPart<'a>>,
     ) {
         if depth > self.limits.max_nesting_depth {
             self.note_truncated("limits.max_nesting_depth");
             self.unscanned(part, section, "nesting-limit");
             return;
         }
-        let raw = nested.raw_message();
         for header in nested.headers() {
             let name = header.name.as_str();
             let text: Option<Cow<'a, str>> = match header.name {
@@ -264,11 +525,9 @@ impl<'a> Walker<'_, 'a> {
                 | HeaderName::Cc
                 | HeaderName::Bcc
                 | HeaderName::ReplyTo
-                | HeaderName::Sender => Some(String::from_utf8_lossy(slice(
-                    raw,
-                    header.offset_start,
-                    header.offset_end,
-                ))),
+                // Rendered from the decoded value: mail-parser's offsets for
+                // an inline nested message count from the outer message.
+                | HeaderName::Sender => header.value.as_address().map(render_addresses),
                 _ => None,
             };
             if let Some(text) = text {
@@ -280,7 +539,7 @@ impl<'a> Walker<'_, 'a> {
                 );
             }
         }
-        self.walk_message(nested, &format!("{section}."), depth);
+        push_root(stack, nested, &format!("{section}."), depth);
     }
 
     /// Walks a nested message parsed here (not by mail-parser's own
@@ -304,7 +563,11 @@ impl<'a> Walker<'_, 'a> {
             },
             decoded_bytes: self.decoded_bytes,
         };
-        sub.walk_nested(part, nested, section, depth);
+        let mut stack = Vec::new();
+        sub.walk_nested(part, nested, section, depth, &mut stack);
+        while let Some(next) = stack.pop() {
+            sub.walk_part(next, &mut stack);
+        }
         self.decoded_bytes = sub.decoded_bytes;
         self.view.part_count = sub.view.part_count;
         for text in sub.view.texts {
@@ -341,11 +604,15 @@ impl<'a> Walker<'_, 'a> {
                 self.unscanned(part, section, "nesting-limit");
                 return;
             }
-            match MessageParser::default().parse(bytes) {
+            match parse_guarded(bytes) {
                 Some(nested) if !nested.parts.is_empty() => {
                     self.walk_detached(part, &nested, section, depth + 1);
                 }
-                _ => self.unscanned(part, section, "unparseable-message"),
+                Some(_) => self.unscanned(part, section, "unparseable-message"),
+                None => {
+                    self.note_truncated("limits.max_nesting_depth");
+                    self.unscanned(part, section, "nesting-limit");
+                }
             }
             return;
         }
@@ -466,6 +733,54 @@ impl<'a> Walker<'_, 'a> {
     }
 }
 
+/// `Name <addr>, Name <addr>` from a decoded address header.
+fn render_addresses<'a>(address: &mail_parser::Address<'_>) -> Cow<'a, str> {
+    let mut out = String::new();
+    for addr in address.iter() {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        if let Some(name) = addr.name.as_deref() {
+            out.push_str(name);
+            out.push(' ');
+        }
+        out.push('<');
+        out.push_str(addr.address.as_deref().unwrap_or(""));
+        out.push('>');
+    }
+    Cow::Owned(out)
+}
+
+/// Queues the top-level parts of `message`, last first.
+fn push_root<'a>(
+    stack: &mut Vec<PendingPart<'a>>,
+    message: &'a Message<'a>,
+    prefix: &str,
+    depth: u32,
+) {
+    let Some(root) = message.parts.first() else {
+        return;
+    };
+    match &root.body {
+        PartType::Multipart(children) => {
+            for (i, &child) in children.iter().enumerate().rev() {
+                stack.push(PendingPart {
+                    message,
+                    id: child,
+                    section: format!("{prefix}{}", i + 1),
+                    depth,
+                });
+            }
+        }
+        _ => stack.push(PendingPart {
+            message,
+            id: 0,
+            section: format!("{prefix}1"),
+            depth,
+        }),
+    }
+}
+
 fn media_type(part: &MessagePart<'_>) -> Option<String> {
     part.content_type().map(|ct| match ct.subtype() {
         Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
@@ -520,4 +835,69 @@ pub(crate) fn is_textual(content_type: Option<&str>, filename: Option<&str>) -> 
         }
     }
     filename.is_some_and(|name| TEXT_EXTENSIONS.iter().any(|ext| name.ends_with(ext)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_runs_decode_with_padding_and_breaks() {
+        assert_eq!(decode_base64_runs(b"aGVsbG8="), b"hello");
+        assert_eq!(
+            decode_base64_runs(b"Subject: x\r\n\r\naGVs\r\nbG8=\r\n--b\r\nd29y\r\n"),
+            b"hello\nwor\n"
+        );
+        assert!(decode_base64_runs(b"no base64 here\r\n").is_empty());
+    }
+
+    #[test]
+    fn quoted_printable_decodes_escapes_and_soft_breaks() {
+        assert_eq!(
+            decode_quoted_printable(b"message/=72fc8=\r\n22").as_deref(),
+            Some(&b"message/rfc822"[..])
+        );
+        assert_eq!(decode_quoted_printable(b"a=\"b\" c==d"), None);
+    }
+
+    #[test]
+    fn markers_are_found_in_every_encoded_layer() {
+        let plain = b"Content-Type: Message/RFC822\r\n".repeat(3);
+        let mut budget = 10;
+        assert!(within_marker_budget(&plain, 0, &mut budget));
+        assert_eq!(budget, 7);
+        // "rfc822" base64-encoded, then quoted-printable-encoded: found
+        // (the count may include the same marker by several decodings).
+        let hidden = b"cmZ=6AODIy\r\n";
+        let mut budget = 10;
+        assert!(within_marker_budget(hidden, 0, &mut budget));
+        assert_eq!(budget, 10);
+        assert!(within_marker_budget(hidden, 3, &mut budget));
+        assert!(budget < 10);
+        let mut budget = 2;
+        assert!(!within_marker_budget(&plain, 0, &mut budget));
+    }
+
+    #[test]
+    fn long_header_lines_are_cut_at_the_limit() {
+        assert_eq!(
+            cut_long_line(b"a, b,\r\n c", 5),
+            (&b"a, b,\r\n c"[..], false)
+        );
+        assert_eq!(
+            cut_long_line(b"a,\r\n bbbbbbb", 5),
+            (&b"a,\r\n bbbb"[..], true)
+        );
+    }
+
+    #[test]
+    fn expansion_allowance_is_bounded_by_the_decoded_limit() {
+        let policy = crate::Policy::from_toml(
+            "version = 1\n[limits]\nmax_expansion_ratio = 10\nmax_decoded_bytes = 1000\n",
+        )
+        .unwrap();
+        assert_eq!(policy.limits.max_expanded_bytes(50), 500);
+        assert_eq!(policy.limits.max_expanded_bytes(500), 1000);
+        assert_eq!(policy.limits.max_expanded_bytes(u64::MAX), 1000);
+    }
 }
