@@ -259,10 +259,7 @@ fn bomb_inside_a_workbook_is_stopped_before_the_reader_sees_it() {
     let sheet = format!(
         r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{filler}</sheetData></worksheet>"#
     );
-    let book = zip_of(&[
-        ("xl/workbook.xml", br#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.as_slice()),
-        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
-    ]);
+    let book = xlsx_with_sheet_xml(&sheet);
     let report = audit(&mail_with("bomb.xlsx", XLSX, &book));
     assert_eq!(
         unscanned(&report),

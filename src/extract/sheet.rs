@@ -42,38 +42,69 @@ pub(super) fn extract_xlsx(
     })?;
     for name in workbook.sheet_names() {
         let sheet_inner = format!("{inner}/{name}");
-        let Ok(mut reader) = workbook.worksheet_cells_reader(&name) else {
-            // Chart sheets and dangling relationships: nothing to read.
-            continue;
-        };
-        let mut cells = Vec::new();
-        let mut bytes_read = 0usize;
         let cap = ex.text_cap();
-        let mut reason = None;
-        loop {
-            match reader.next_cell() {
-                Ok(Some(cell)) => {
-                    let (row, col) = cell.get_position();
-                    if let Some(value) = render_ref(cell.get_value()) {
-                        bytes_read += value.len() + 1;
-                        if bytes_read > cap {
-                            reason = Some(Reason::DecodedBytesLimit);
-                            break;
-                        }
-                        cells.push((row, col, value.into_owned()));
-                    }
-                }
-                Ok(None) => break,
-                Err(_) => {
-                    reason = Some(Reason::Corrupt);
-                    break;
+        // Excel writes cells in row order: render them as they stream in,
+        // without a copy per cell. Out of order, read again and sort.
+        let (text, reason) = match stream_xlsx_sheet(&mut workbook, &name, cap, None) {
+            Some(Ok(streamed)) => streamed,
+            Some(Err(Unordered)) => {
+                let mut cells = Vec::new();
+                match stream_xlsx_sheet(&mut workbook, &name, cap, Some(&mut cells)) {
+                    Some(Ok((_, reason))) => (render_cells(cells), reason),
+                    _ => continue,
                 }
             }
-        }
-        drop(reader);
-        write_sheet(ex, sheet_inner, cells, reason);
+            // Chart sheets and dangling relationships: nothing to read.
+            None => continue,
+        };
+        finish_sheet(ex, sheet_inner, text, reason);
     }
     Ok(())
+}
+
+/// Cells of a streamed sheet came out of row order.
+struct Unordered;
+
+/// Streams one XLSX sheet into CSV, or into `collect` when given. `None`
+/// when the sheet cannot be opened.
+fn stream_xlsx_sheet(
+    workbook: &mut calamine::Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    cap: usize,
+    mut collect: Option<&mut Cells>,
+) -> Option<Result<(SheetText, Option<Reason>), Unordered>> {
+    let mut reader = workbook.worksheet_cells_reader(name).ok()?;
+    let mut out = SheetText::default();
+    let mut bytes_read = 0usize;
+    let mut reason = None;
+    loop {
+        match reader.next_cell() {
+            Ok(Some(cell)) => {
+                let (row, col) = cell.get_position();
+                let Some(value) = render_ref(cell.get_value()) else {
+                    continue;
+                };
+                bytes_read += value.len() + 1;
+                if bytes_read > cap {
+                    reason = Some(Reason::DecodedBytesLimit);
+                    break;
+                }
+                match collect.as_deref_mut() {
+                    Some(cells) => cells.push((row, col, value.into_owned())),
+                    None if out.row.is_some_and(|r| (r, out.col) >= (row, col)) => {
+                        return Some(Err(Unordered));
+                    }
+                    None => out.push(row, col, &value),
+                }
+            }
+            Ok(None) => break,
+            Err(_) => {
+                reason = Some(Reason::Corrupt);
+                break;
+            }
+        }
+    }
+    Some(Ok((out, reason)))
 }
 
 pub(super) fn extract_xls(ex: &mut Extractor<'_>, bytes: &[u8], inner: &str) -> Result<(), Reason> {
@@ -286,7 +317,11 @@ fn ods_value(e: &BytesStart<'_>) -> Option<String> {
 }
 
 /// Renders a sheet's cells as CSV and hands it over with its cell map.
-fn write_sheet(ex: &mut Extractor<'_>, inner: String, mut cells: Cells, reason: Option<Reason>) {
+fn write_sheet(ex: &mut Extractor<'_>, inner: String, cells: Cells, reason: Option<Reason>) {
+    finish_sheet(ex, inner, render_cells(cells), reason);
+}
+
+fn render_cells(mut cells: Cells) -> SheetText {
     // Cells come in document order, which is row order in files Excel writes.
     if !cells
         .windows(2)
@@ -298,6 +333,10 @@ fn write_sheet(ex: &mut Extractor<'_>, inner: String, mut cells: Cells, reason: 
     for (row, col, value) in &cells {
         out.push(*row, *col, value);
     }
+    out
+}
+
+fn finish_sheet(ex: &mut Extractor<'_>, inner: String, out: SheetText, reason: Option<Reason>) {
     if let Some(reason) = reason {
         if reason == Reason::DecodedBytesLimit {
             ex.hit("limits.max_decoded_bytes");
@@ -471,14 +510,23 @@ mod tests {
     #[test]
     fn xlsx_inline_strings_booleans_and_dates_render() {
         let sheet = r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="2"><c r="B2" t="inlineStr"><is><t>Flag</t></is></c><c r="C2" t="b"><v>1</v></c><c r="D2" t="e"><v>#N/A</v></c></row></sheetData></worksheet>"#;
-        let book = super::super::testdata::zip_of(&[
-            ("xl/workbook.xml", br#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.as_slice()),
-            ("xl/_rels/workbook.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.as_slice()),
-            ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
-        ]);
+        let book = super::super::testdata::xlsx_with_sheet_xml(sheet);
         assert_eq!(
             sheet_texts(&book, Format::Xlsx, "s.xlsx"),
             [("s.xlsx/S".to_string(), ",Flag,TRUE,#N/A".to_string())]
+        );
+    }
+
+    #[test]
+    fn xlsx_cells_out_of_order_are_sorted() {
+        let sheet = r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="2"><c r="A2" t="inlineStr"><is><t>x@y.example</t></is></c></row><row r="1"><c r="B1" t="inlineStr"><is><t>Email</t></is></c><c r="A1" t="inlineStr"><is><t>Name</t></is></c></row></sheetData></worksheet>"#;
+        let book = super::super::testdata::xlsx_with_sheet_xml(sheet);
+        assert_eq!(
+            sheet_texts(&book, Format::Xlsx, "s.xlsx"),
+            [(
+                "s.xlsx/S".to_string(),
+                "Name,Email\nx@y.example".to_string()
+            )]
         );
     }
 

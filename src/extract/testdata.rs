@@ -150,6 +150,16 @@ pub fn xlsx(sheets: &[(&str, Vec<Vec<String>>)]) -> Vec<u8> {
     zip_of(&entries)
 }
 
+/// An XLSX with one sheet `S` whose worksheet XML is given as is, and no
+/// shared strings.
+pub fn xlsx_with_sheet_xml(sheet: &str) -> Vec<u8> {
+    zip_of(&[
+        ("xl/workbook.xml", br#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#.as_slice()),
+        ("xl/_rels/workbook.xml.rels", br#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#.as_slice()),
+        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
+    ])
+}
+
 /// Rows from string slices, for [`xlsx`] and [`ods`].
 pub fn rows(rows: &[&[&str]]) -> Vec<Vec<String>> {
     rows.iter()
