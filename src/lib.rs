@@ -36,6 +36,7 @@ mod extract;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod message;
+mod panic_hook;
 pub mod policy;
 mod recipients;
 pub mod report;
@@ -44,6 +45,7 @@ mod summary;
 pub use audit::{AuditOptions, Auditor};
 pub use error::Error;
 pub use message::{Location, Unscanned};
+pub use panic_hook::redact_panic_messages;
 pub use policy::labels::Labels;
 pub use policy::{Action, Policy, PolicyError, Severity, DEFAULT_POLICY_TOML};
 pub use recipients::{Envelope, RecipientCounts};

@@ -89,6 +89,7 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    mailaudit::redact_panic_messages();
     let cli = Cli::parse();
     match cli.command {
         Command::Scan(args) => scan(args),

@@ -152,11 +152,13 @@ const _: () = {
 
 /// Runs `f`, turning a panic into [`mailaudit_result::Panic`].
 pub(crate) fn guard(f: impl FnOnce() -> mailaudit_result) -> mailaudit_result {
+    crate::redact_panic_messages();
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(mailaudit_result::Panic)
 }
 
 /// Runs `f`, turning a panic into `fallback`.
 fn guard_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
+    crate::redact_panic_messages();
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
 
