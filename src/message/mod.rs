@@ -116,7 +116,17 @@ pub(crate) struct MessageView<'a> {
 pub(crate) struct Parsed<'a> {
     message: Message<'a>,
     body_skipped: bool,
+    /// Parameter sections were neutralised (see [`MAX_PARAMETER_SECTIONS`]).
+    sections_neutralised: bool,
 }
+
+/// mail-parser 0.11 joins RFC 2231 parameter sections (`name*0=`,
+/// `name*1=`, ...) by copying the joined value once per section: quadratic
+/// (64,000 sections, 1.6 MB, took 6.8 s in a debug build). More sections than
+/// this in one header field and that field's sections are neutralised
+/// (`name*7=` read as a plain `name_7=`) before parsing. Real senders split
+/// a long file name into a handful.
+pub(crate) const MAX_PARAMETER_SECTIONS: usize = 64;
 
 /// mail-parser 0.11 builds the messages nested in a message (`message/rfc822`,
 /// `message/global`, the parts of a `multipart/digest`) without a depth
@@ -147,14 +157,19 @@ pub(crate) fn parse<'a>(raw: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, Er
     if raw.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Empty);
     }
-    let (message, body_skipped) = match parse_guarded(raw) {
-        Some(message) => (message, false),
-        None => (
-            MessageParser::default()
-                .parse_headers(raw)
-                .ok_or(Error::NotAMessage)?,
-            true,
-        ),
+    let sections = excess_parameter_sections(raw);
+    let sections_neutralised = !sections.is_empty();
+    let (message, body_skipped) = if sections.is_empty() {
+        parse_or_headers(raw)?
+    } else {
+        // The parser borrows its input: parse a neutralised copy, then take
+        // the result out of the copy's lifetime.
+        let mut copy = raw.to_vec();
+        for at in sections {
+            copy[at] = b'_';
+        }
+        let (message, body_skipped) = parse_or_headers(&copy)?;
+        (message.into_owned(), body_skipped)
     };
     if message.parts.is_empty() || message.root_part().headers.is_empty() {
         return Err(Error::NotAMessage);
@@ -162,7 +177,73 @@ pub(crate) fn parse<'a>(raw: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, Er
     Ok(Parsed {
         message,
         body_skipped,
+        sections_neutralised,
     })
+}
+
+/// Parses `raw` fully or, when it could nest messages too deeply for the
+/// parser, its header only (`true`).
+fn parse_or_headers(raw: &[u8]) -> Result<(Message<'_>, bool), Error> {
+    match parse_guarded(raw) {
+        Some(message) => Ok((message, false)),
+        None => Ok((
+            MessageParser::default()
+                .parse_headers(raw)
+                .ok_or(Error::NotAMessage)?,
+            true,
+        )),
+    }
+}
+
+/// Positions of the `*` of every RFC 2231 section marker (`*` then a digit,
+/// with white space or comments between) in header fields that hold more
+/// than [`MAX_PARAMETER_SECTIONS`] of them. A field is a line that does not
+/// start with white space and its continuation lines; body lines count as
+/// fields too, which can only over-count. Linear in `raw`.
+fn excess_parameter_sections(raw: &[u8]) -> Vec<usize> {
+    let mut excess = Vec::new();
+    let mut field: Vec<usize> = Vec::new();
+    let mut scanned = 0;
+    for star in memchr::memchr_iter(b'*', raw) {
+        // A line that starts with anything but white space starts a field.
+        let new_field = memchr::memchr_iter(b'\n', &raw[scanned..star])
+            .any(|newline| !matches!(raw.get(scanned + newline + 1), Some(b' ' | b'\t')));
+        if new_field {
+            if field.len() > MAX_PARAMETER_SECTIONS {
+                excess.append(&mut field);
+            }
+            field.clear();
+        }
+        scanned = star;
+        if starts_section_number(&raw[star + 1..]) {
+            field.push(star);
+        }
+    }
+    if field.len() > MAX_PARAMETER_SECTIONS {
+        excess.append(&mut field);
+    }
+    excess
+}
+
+/// `rest` (what follows a `*`) starts with a digit, after any white space
+/// and parenthesised comments.
+fn starts_section_number(rest: &[u8]) -> bool {
+    let mut depth = 0usize;
+    let mut i = 0;
+    // Bounded look-ahead: a marker is short, and this keeps the scan linear.
+    while let Some(&b) = rest.get(i).filter(|_| i < 256) {
+        match b {
+            b'(' => depth += 1,
+            b')' if depth > 0 => depth -= 1,
+            b'\\' if depth > 0 => i += 1,
+            b' ' | b'\t' | b'\r' | b'\n' => {}
+            _ if depth > 0 => {}
+            b'0'..=b'9' => return true,
+            _ => return false,
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Parses `raw` fully, unless it could nest messages too deeply for the
@@ -366,6 +447,10 @@ pub(crate) fn view<'a>(parsed: &'a Parsed<'a>, limits: &Limits) -> MessageView<'
     }
     if line_cut {
         walker.note_truncated("limits.max_header_line_bytes");
+    }
+    if parsed.sections_neutralised {
+        // Not a policy setting: a fixed guard (see MAX_PARAMETER_SECTIONS).
+        walker.note_truncated("max_parameter_sections");
     }
     if parsed.body_skipped {
         walker.note_truncated("limits.max_nesting_depth");
@@ -803,6 +888,26 @@ mod tests {
         assert!(budget < 10);
         let mut budget = 2;
         assert!(!within_marker_budget(&plain, 0, &mut budget));
+    }
+
+    #[test]
+    fn parameter_sections_are_counted_per_field() {
+        let many: String = (0..70).map(|i| format!(";\r\n n*{i}*=x")).collect();
+        let raw = format!("Content-Type: text/plain{many}\r\nX: a*1=b\r\n\r\n2*3=6\r\n");
+        let excess = excess_parameter_sections(raw.as_bytes());
+        assert_eq!(excess.len(), 70);
+        assert!(excess.iter().all(|&at| raw.as_bytes()[at] == b'*'));
+        // Comments and white space between `*` and the number still count.
+        assert!(starts_section_number(b" (c (nested)) 12="));
+        assert!(!starts_section_number(b"=utf-8''x"));
+        // 64 sections in each of many fields is fine: the cost is per field.
+        let fields: String = (0..10)
+            .map(|_| {
+                let sections: String = (0..64).map(|i| format!("; n*{i}=x")).collect();
+                format!("Content-Disposition: attachment{sections}\r\n")
+            })
+            .collect();
+        assert!(excess_parameter_sections(fields.as_bytes()).is_empty());
     }
 
     #[test]
