@@ -181,6 +181,15 @@ fn runs_of_digits_and_at_signs() {
 }
 
 #[test]
+fn colons_after_an_at_sign() {
+    // Regression: each `:` after an `@` re-scanned the entry's words for an
+    // `@` (quadratic: 16,000 bytes took 1 s in a debug build).
+    let report = auditor().audit(&colons_after_at(200_000)).expect("report");
+    assert_eq!(report.recipients().to, 0);
+    assert_eq!(report.recipients().malformed, 1);
+}
+
+#[test]
 fn invalid_utf8_and_mixed_charsets() {
     let report = auditor().audit(&bad_charsets(4096)).expect("report");
     assert_eq!(report.stats().parts, 6);
@@ -440,7 +449,7 @@ fn time_and_memory_grow_linearly() {
     type Generator = fn(usize) -> Vec<u8>;
     // Sizes where the 10x input stays within every limit, so both inputs
     // take the same path (more parts allowed, to grow the nesting further).
-    let cases: [(&str, Generator, usize); 11] = [
+    let cases: [(&str, Generator, usize); 12] = [
         ("recipients", many_recipients, 1_000),
         ("nested multiparts", nested_multiparts, 300),
         ("nested messages", nested_messages, 20),
@@ -452,6 +461,7 @@ fn time_and_memory_grow_linearly() {
         ("unterminated", unterminated, 40_000),
         ("nul bytes", nul_bytes, 100_000),
         ("parameter sections", parameter_sections, 2_000),
+        ("colons after @", colons_after_at, 2_000),
     ];
     let auditor = auditor_with("version = 1\n[limits]\nmax_parts = 10000\n");
     let mut failures = Vec::new();

@@ -175,3 +175,13 @@ pub fn parameter_sections(n: usize) -> Vec<u8> {
     m.push_str("\r\nContent-Disposition: attachment\r\n\r\nAAAA\r\n");
     m.into_bytes()
 }
+
+/// An address entry of `n` dotted words, an `@`, then `n` colons.
+pub fn colons_after_at(n: usize) -> Vec<u8> {
+    format!(
+        "From: sender@tracewell.co.uk\r\nTo: {}@{}\r\nSubject: x\r\n\r\nx\r\n",
+        "a.".repeat(n),
+        ":".repeat(n)
+    )
+    .into_bytes()
+}
