@@ -5,10 +5,12 @@ use std::time::Instant;
 use crate::detect::Scanner;
 use crate::error::Error;
 use crate::message;
+use crate::policy::allow::AllowList;
 use crate::policy::evaluate::{evaluate, Facts};
+use crate::policy::labels::LabelReader;
 use crate::policy::Policy;
 use crate::recipients::{Envelope, RecipientRules};
-use crate::report::{Report, Stats};
+use crate::report::{Report, SenderRef, Stats};
 
 /// Options that change what an [`Auditor`] puts in its reports.
 #[derive(Debug, Clone, Copy, Default)]
@@ -46,6 +48,8 @@ pub struct Auditor {
     recipients: RecipientRules,
     scanner: Scanner,
     options: AuditOptions,
+    labels: LabelReader,
+    allow: AllowList,
 }
 
 impl Auditor {
@@ -58,11 +62,15 @@ impl Auditor {
     pub fn with_options(policy: Policy, options: AuditOptions) -> Result<Auditor, Error> {
         let recipients = RecipientRules::new(&policy);
         let scanner = Scanner::new(&policy)?;
+        let labels = LabelReader::new(&policy)?;
+        let allow = AllowList::new(&policy)?;
         Ok(Auditor {
             policy,
             recipients,
             scanner,
             options,
+            labels,
+            allow,
         })
     }
 
@@ -90,12 +98,18 @@ impl Auditor {
         let recipients = self.recipients.analyse(&view.headers, envelope);
 
         let mut findings = Vec::new();
+        let mut part_findings = Vec::with_capacity(view.texts.len());
         let mut text_bytes = 0;
         for part in &view.texts {
             text_bytes += part.text.len();
+            let first = findings.len();
             self.scanner
                 .scan(part, self.options.reveal_values, &mut findings);
+            part_findings.push(first..findings.len());
         }
+
+        self.allow.retain(&view.texts, &mut findings);
+        let labels = self.labels.read(&view.headers, parsed.subject());
 
         let mut truncated = view.truncated.clone();
         if recipients.truncated {
@@ -108,14 +122,17 @@ impl Auditor {
                 view: &view,
                 recipients: &recipients,
                 findings: &findings,
+                part_findings: &part_findings,
                 complete,
                 truncated: &truncated,
+                labels: &labels,
             },
         );
         Ok(Report {
             verdict,
             complete,
             truncated,
+            sender: recipients.sender.as_deref().map(SenderRef::new),
             recipients: recipients.counts,
             violations,
             findings,
@@ -126,6 +143,7 @@ impl Auditor {
                 text_bytes,
                 micros: started.elapsed().as_micros() as u64,
             },
+            labels,
         })
     }
 }

@@ -28,17 +28,25 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+pub mod archive;
 mod audit;
 mod detect;
 mod error;
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod message;
 pub mod policy;
 mod recipients;
 pub mod report;
+mod summary;
 
 pub use audit::{AuditOptions, Auditor};
 pub use error::Error;
 pub use message::{Location, Unscanned};
+pub use policy::labels::Labels;
 pub use policy::{Action, Policy, PolicyError, Severity, DEFAULT_POLICY_TOML};
 pub use recipients::{Envelope, RecipientCounts};
-pub use report::{Category, DataType, Evidence, Finding, Level, Report, Stats, Verdict, Violation};
+pub use report::{
+    Category, DataType, Evidence, Finding, Level, Report, SenderRef, Stats, Verdict, Violation,
+};
+pub use summary::{SenderRow, Summary, VerdictCounts};

@@ -2,13 +2,14 @@
 //! here: it reads files, hands bytes to an [`Auditor`] and prints reports.
 
 use std::fs;
-use std::io::{self, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
-use mailaudit::{AuditOptions, Auditor, Envelope, Error, Policy, Report, Verdict};
+use mailaudit::archive::{looks_like_mbox, MboxItem, MboxReader};
+use mailaudit::{AuditOptions, Auditor, Envelope, Error, Policy, Report, Summary, Verdict};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -59,7 +60,13 @@ struct ScanArgs {
     /// No progress bar, no summary line.
     #[arg(long, short)]
     quiet: bool,
-    /// Files, directories or `-`.
+    /// Print an aggregate at the end: verdicts, violations by rule, findings by
+    /// type and category, top senders by violations (text, or JSON with
+    /// `--format json`/`jsonl`).
+    #[arg(long)]
+    summary: bool,
+    /// Files, directories, mbox archives (`archive.mbox#N` names each
+    /// message), Maildir folders, or `-`.
     #[arg(required = true)]
     paths: Vec<String>,
 }
@@ -130,12 +137,99 @@ struct Input {
 enum Source {
     Stdin,
     File(PathBuf),
+    Mbox(PathBuf),
+}
+
+/// One message to audit, as the producer hands it to the workers.
+enum Job {
+    /// Read the file in the worker.
+    File { name: String, path: PathBuf },
+    /// Already read (standard input, a message of an mbox).
+    Bytes { name: String, bytes: Vec<u8> },
+    /// Could not even be read.
+    Failed { name: String, message: String },
 }
 
 /// The outcome for one input.
 enum Outcome {
     Report(Box<Report>),
     Failed(String),
+}
+
+/// Turns inputs into jobs, streaming mbox archives message by message.
+struct Jobs {
+    inputs: std::vec::IntoIter<Input>,
+    mbox: Option<(String, MboxReader<BufReader<fs::File>>, usize)>,
+    max_bytes: u64,
+}
+
+impl Iterator for Jobs {
+    type Item = Job;
+
+    fn next(&mut self) -> Option<Job> {
+        loop {
+            if let Some((name, reader, index)) = &mut self.mbox {
+                match reader.next() {
+                    Some(item) => {
+                        *index += 1;
+                        let name = format!("{name}#{index}");
+                        return Some(match item {
+                            Ok(MboxItem::Message(bytes)) => Job::Bytes { name, bytes },
+                            Ok(MboxItem::TooLarge { bytes }) => Job::Failed {
+                                name,
+                                message: Error::TooLarge {
+                                    bytes,
+                                    limit: self.max_bytes,
+                                }
+                                .to_string(),
+                            },
+                            Err(e) => Job::Failed {
+                                name,
+                                message: format!("cannot read: {e}"),
+                            },
+                        });
+                    }
+                    None => self.mbox = None,
+                }
+            }
+            let input = self.inputs.next()?;
+            match input.source {
+                Source::File(path) => {
+                    return Some(Job::File {
+                        name: input.name,
+                        path,
+                    })
+                }
+                Source::Stdin => {
+                    return Some(match read_stdin(self.max_bytes) {
+                        Ok(bytes) => Job::Bytes {
+                            name: input.name,
+                            bytes,
+                        },
+                        Err(message) => Job::Failed {
+                            name: input.name,
+                            message,
+                        },
+                    })
+                }
+                Source::Mbox(path) => match fs::File::open(&path) {
+                    Ok(file) => {
+                        let reader = MboxReader::new(
+                            BufReader::with_capacity(1 << 16, file),
+                            self.max_bytes,
+                        );
+                        self.mbox = Some((input.name, reader, 0));
+                    }
+                    Err(e) => {
+                        return Some(Job::Failed {
+                            name: input.name,
+                            message: format!("cannot read: {e}"),
+                        })
+                    }
+                },
+            }
+        }
+    }
 }
 
 fn scan(args: ScanArgs) -> ExitCode {
@@ -177,56 +271,95 @@ fn scan(args: ScanArgs) -> ExitCode {
         args.show_values,
     );
     let mut summary = Summary::default();
-    for message in &listing_errors {
-        summary.errors += 1;
-        out.failure(&message.0, &message.1);
+    let mut with_violations = 0u64;
+    for (name, message) in &listing_errors {
+        summary.add_error();
+        out.failure(name, message);
     }
-    let show_progress = !args.quiet && inputs.len() > 1 && io::stderr().is_terminal();
-    let mut progress = Progress::new(inputs.len(), show_progress);
+    let show_progress = !args.quiet && io::stderr().is_terminal();
+    // An mbox holds an unknown number of messages: no bar then, only rates.
+    let known_total = if inputs.iter().any(|i| matches!(i.source, Source::Mbox(_))) {
+        0
+    } else {
+        inputs.len()
+    };
+    let mut progress = Progress::new(known_total, show_progress);
     let max_bytes = auditor.policy().max_message_bytes();
+    let mut jobs = Jobs {
+        inputs: inputs.into_iter(),
+        mbox: None,
+        max_bytes,
+    };
 
-    // Chunks keep the output in input order and memory bounded.
-    for chunk in inputs.chunks(256) {
-        let outcomes: Vec<(Outcome, usize)> = chunk
+    // Batches keep the output in input order and memory bounded.
+    loop {
+        let batch: Vec<Job> = jobs.by_ref().take(256).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let outcomes: Vec<(Outcome, usize)> = batch
             .par_iter()
-            .map(|input| audit_input(&auditor, input, envelope.as_ref(), max_bytes))
+            .map(|job| audit_job(&auditor, job, envelope.as_ref(), max_bytes))
             .collect();
-        for (input, (outcome, bytes)) in chunk.iter().zip(outcomes) {
-            summary.add(&outcome);
+        for (job, (outcome, bytes)) in batch.iter().zip(outcomes) {
+            let name = match job {
+                Job::File { name, .. } | Job::Bytes { name, .. } | Job::Failed { name, .. } => name,
+            };
             match &outcome {
-                Outcome::Report(report) => out.report(&input.name, report),
-                Outcome::Failed(message) => out.failure(&input.name, message),
+                Outcome::Report(report) => {
+                    summary.add(report);
+                    if !report.violations().is_empty() {
+                        with_violations += 1;
+                    }
+                    out.report(name, report);
+                }
+                Outcome::Failed(message) => {
+                    summary.add_error();
+                    out.failure(name, message);
+                }
             }
             progress.advance(bytes);
         }
     }
-    out.finish(&summary);
+    out.finish(&summary, args.summary);
     progress.clear();
     if !args.quiet {
-        eprintln!("{}", summary.line());
+        let v = &summary.verdicts;
+        eprintln!(
+            "mailaudit: {} messages audited: {} pass, {} warn, {} quarantine, {} reject; {} with violations; {} errors",
+            summary.messages, v.pass, v.warn, v.quarantine, v.reject, with_violations, summary.errors
+        );
     }
     if summary.errors > 0 {
         ExitCode::from(2)
-    } else if summary.with_violations > 0 {
+    } else if with_violations > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
 }
 
-fn audit_input(
+fn audit_job(
     auditor: &Auditor,
-    input: &Input,
+    job: &Job,
     envelope: Option<&Envelope>,
     max_bytes: u64,
 ) -> (Outcome, usize) {
-    let bytes = match read_input(&input.source, max_bytes) {
-        Ok(bytes) => bytes,
-        Err(message) => return (Outcome::Failed(message), 0),
+    let read;
+    let bytes: &[u8] = match job {
+        Job::Failed { message, .. } => return (Outcome::Failed(message.clone()), 0),
+        Job::Bytes { bytes, .. } => bytes,
+        Job::File { path, .. } => match read_file(path, max_bytes) {
+            Ok(b) => {
+                read = b;
+                &read
+            }
+            Err(message) => return (Outcome::Failed(message), 0),
+        },
     };
     let result = match envelope {
-        Some(envelope) => auditor.audit_with_envelope(&bytes, envelope),
-        None => auditor.audit(&bytes),
+        Some(envelope) => auditor.audit_with_envelope(bytes, envelope),
+        None => auditor.audit(bytes),
     };
     let outcome = match result {
         Ok(report) => Outcome::Report(Box::new(report)),
@@ -235,31 +368,45 @@ fn audit_input(
     (outcome, bytes.len())
 }
 
-fn read_input(source: &Source, max_bytes: u64) -> Result<Vec<u8>, String> {
-    match source {
-        Source::Stdin => {
-            let mut bytes = Vec::new();
-            io::stdin()
-                .lock()
-                .take(max_bytes.saturating_add(1))
-                .read_to_end(&mut bytes)
-                .map_err(|e| format!("cannot read standard input: {e}"))?;
-            Ok(bytes)
+fn read_stdin(max_bytes: u64) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    io::stdin()
+        .lock()
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(bytes)
+}
+
+fn read_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+    let len = fs::metadata(path)
+        .map_err(|e| format!("cannot read: {e}"))?
+        .len();
+    if len > max_bytes {
+        // Do not load what the auditor will refuse.
+        return Err(Error::TooLarge {
+            bytes: len,
+            limit: max_bytes,
         }
-        Source::File(path) => {
-            let len = fs::metadata(path)
-                .map_err(|e| format!("cannot read: {e}"))?
-                .len();
-            if len > max_bytes {
-                // Do not load what the auditor will refuse.
-                return Err(Error::TooLarge {
-                    bytes: len,
-                    limit: max_bytes,
-                }
-                .to_string());
-            }
-            fs::read(path).map_err(|e| format!("cannot read: {e}"))
-        }
+        .to_string());
+    }
+    fs::read(path).map_err(|e| format!("cannot read: {e}"))
+}
+
+/// A file input: an mbox archive when it starts like one.
+fn file_input(name: String, path: PathBuf) -> Input {
+    let mut head = [0u8; 5];
+    let is_mbox = fs::File::open(&path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok()
+        && looks_like_mbox(&head);
+    Input {
+        name,
+        source: if is_mbox {
+            Source::Mbox(path)
+        } else {
+            Source::File(path)
+        },
     }
 }
 
@@ -279,13 +426,16 @@ fn collect_inputs(paths: &[String], errors: &mut Vec<(String, String)>) -> Vec<I
         if p.is_dir() {
             walk_dir(&p, &mut inputs, errors);
         } else {
-            inputs.push(Input {
-                name: path.clone(),
-                source: Source::File(p),
-            });
+            inputs.push(file_input(path.clone(), p));
         }
     }
     inputs
+}
+
+/// A Maildir folder holds `cur/` and `new/` (and `tmp/`, whose files are
+/// still being delivered and are skipped).
+fn is_maildir(dir: &Path) -> bool {
+    dir.join("cur").is_dir() && dir.join("new").is_dir()
 }
 
 fn walk_dir(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, String)>) {
@@ -296,62 +446,21 @@ fn walk_dir(dir: &Path, inputs: &mut Vec<Input>, errors: &mut Vec<(String, Strin
             return;
         }
     };
+    let maildir = is_maildir(dir);
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for path in paths {
-        let hidden = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if hidden {
-            continue;
-        }
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if path.is_dir() {
-            walk_dir(&path, inputs, errors);
-        } else if path.is_file() {
-            inputs.push(Input {
-                name: path.display().to_string(),
-                source: Source::File(path),
-            });
-        }
-    }
-}
-
-#[derive(Default, Serialize)]
-struct Summary {
-    messages: usize,
-    pass: usize,
-    warn: usize,
-    quarantine: usize,
-    reject: usize,
-    errors: usize,
-    with_violations: usize,
-}
-
-impl Summary {
-    fn add(&mut self, outcome: &Outcome) {
-        match outcome {
-            Outcome::Failed(_) => self.errors += 1,
-            Outcome::Report(report) => {
-                self.messages += 1;
-                match report.verdict() {
-                    Verdict::Pass => self.pass += 1,
-                    Verdict::Warn => self.warn += 1,
-                    Verdict::Quarantine => self.quarantine += 1,
-                    _ => self.reject += 1,
-                }
-                if !report.violations().is_empty() {
-                    self.with_violations += 1;
-                }
+            // Maildir++ keeps subfolders as `.Name` Maildirs beside cur/new.
+            let maildir_subfolder = maildir && name.starts_with('.') && is_maildir(&path);
+            if (name.starts_with('.') && !maildir_subfolder) || (maildir && name == "tmp") {
+                continue;
             }
+            walk_dir(&path, inputs, errors);
+        } else if path.is_file() && !name.starts_with('.') {
+            inputs.push(file_input(path.display().to_string(), path));
         }
-    }
-
-    fn line(&self) -> String {
-        format!(
-            "mailaudit: {} messages audited: {} pass, {} warn, {} quarantine, {} reject; {} with violations; {} errors",
-            self.messages, self.pass, self.warn, self.quarantine, self.reject, self.with_violations, self.errors
-        )
     }
 }
 
@@ -497,18 +606,26 @@ impl<W: Write> Printer<W> {
         }
     }
 
-    fn finish(&mut self, summary: &Summary) {
-        if self.format == Format::Json {
-            let first = self.first;
-            self.write(|w| {
+    fn finish(&mut self, summary: &Summary, print_summary: bool) {
+        let format = self.format;
+        let first = self.first;
+        self.write(|w| match format {
+            Format::Json => {
                 if first {
                     w.write_all(b"{\"messages\":[")?;
                 }
                 w.write_all(b"\n],\"summary\":")?;
-                serde_json::to_writer(&mut *w, summary)?;
+                w.write_all(summary.to_json().as_bytes())?;
                 w.write_all(b"}\n")
-            });
-        }
+            }
+            Format::Jsonl if print_summary => {
+                w.write_all(b"{\"summary\":")?;
+                w.write_all(summary.to_json().as_bytes())?;
+                w.write_all(b"}\n")
+            }
+            Format::Text if print_summary => w.write_all(summary.to_text().as_bytes()),
+            _ => Ok(()),
+        });
         self.write(|w| w.flush());
     }
 }
@@ -609,13 +726,20 @@ impl Progress {
             self.last_draw = Instant::now();
             let secs = self.started.elapsed().as_secs_f64().max(1e-6);
             let width = 30;
-            let filled = width * self.done / self.total.max(1);
+            let bar = if let Some(filled) = (width * self.done).checked_div(self.total) {
+                let filled = filled.min(width);
+                format!(
+                    "[{}{}] {}/{}",
+                    "#".repeat(filled),
+                    " ".repeat(width - filled),
+                    self.done,
+                    self.total
+                )
+            } else {
+                self.done.to_string()
+            };
             eprint!(
-                "\r[{}{}] {}/{} messages, {:.0} msg/s, {:.1} MB/s ",
-                "#".repeat(filled),
-                " ".repeat(width - filled),
-                self.done,
-                self.total,
+                "\r{bar} messages, {:.0} msg/s, {:.1} MB/s ",
                 self.done as f64 / secs,
                 self.bytes as f64 / secs / 1e6
             );

@@ -1,4 +1,4 @@
-//! Stage 1: raw bytes → a [`MessageView`]: the top-level header fields, and
+//! Stage 1: raw bytes → a message view: the top-level header fields, and
 //! every text-bearing part with a stable [`Location`].
 //!
 //! Parsing is mail-parser's; this module decides what is text, names each
@@ -13,6 +13,8 @@ use aho_corasick::AhoCorasick;
 
 use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
+
+mod html;
 
 use crate::error::Error;
 use crate::policy::Limits;
@@ -118,6 +120,13 @@ pub(crate) struct Parsed<'a> {
     body_skipped: bool,
     /// Parameter sections were neutralised (see [`MAX_PARAMETER_SECTIONS`]).
     sections_neutralised: bool,
+}
+
+impl Parsed<'_> {
+    /// The decoded Subject of the top-level message.
+    pub(crate) fn subject(&self) -> Option<&str> {
+        self.message.subject()
+    }
 }
 
 /// mail-parser 0.11 joins RFC 2231 parameter sections (`name*0=`,
@@ -561,7 +570,7 @@ impl<'a> Walker<'_, 'a> {
                 } else {
                     TextKind::Body
                 };
-                let text = mail_parser::decoders::html::html_to_text(html);
+                let text = html::html_to_text(html);
                 self.push_text(part_location(part, section), kind, Cow::Owned(text), true);
             }
             PartType::Message(nested) => {
@@ -587,7 +596,6 @@ impl<'a> Walker<'_, 'a> {
             self.unscanned(part, section, "nesting-limit");
             return;
         }
-        let raw = nested.raw_message();
         for header in nested.headers() {
             let name = header.name.as_str();
             let text: Option<Cow<'a, str>> = match header.name {
@@ -599,11 +607,9 @@ impl<'a> Walker<'_, 'a> {
                 | HeaderName::Cc
                 | HeaderName::Bcc
                 | HeaderName::ReplyTo
-                | HeaderName::Sender => Some(String::from_utf8_lossy(slice(
-                    raw,
-                    header.offset_start,
-                    header.offset_end,
-                ))),
+                // Rendered from the decoded value: mail-parser's offsets for
+                // an inline nested message count from the outer message.
+                | HeaderName::Sender => header.value.as_address().map(render_addresses),
                 _ => None,
             };
             if let Some(text) = text {
@@ -761,6 +767,24 @@ impl<'a> Walker<'_, 'a> {
             self.view.truncated.push(limit.to_string());
         }
     }
+}
+
+/// `Name <addr>, Name <addr>` from a decoded address header.
+fn render_addresses<'a>(address: &mail_parser::Address<'_>) -> Cow<'a, str> {
+    let mut out = String::new();
+    for addr in address.iter() {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        if let Some(name) = addr.name.as_deref() {
+            out.push_str(name);
+            out.push(' ');
+        }
+        out.push('<');
+        out.push_str(addr.address.as_deref().unwrap_or(""));
+        out.push('>');
+    }
+    Cow::Owned(out)
 }
 
 /// Queues the top-level parts of `message`, last first.

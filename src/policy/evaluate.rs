@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use crate::message::{Location, MessageView, TextKind};
-use crate::policy::Policy;
+use crate::policy::labels::Labels;
+use crate::policy::{allow, retention, Policy};
 use crate::recipients::RecipientAnalysis;
 use crate::report::{DataType, Evidence, Finding, Verdict, Violation};
 
@@ -12,8 +13,11 @@ pub(crate) struct Facts<'a> {
     pub(crate) view: &'a MessageView<'a>,
     pub(crate) recipients: &'a RecipientAnalysis,
     pub(crate) findings: &'a [Finding],
+    /// For each of `view.texts`, the range of `findings` found in it.
+    pub(crate) part_findings: &'a [std::ops::Range<usize>],
     pub(crate) complete: bool,
     pub(crate) truncated: &'a [String],
+    pub(crate) labels: &'a Labels,
 }
 
 /// Applies the policy's rules to the facts of one message.
@@ -35,7 +39,7 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
     let header_evidence = |what: &str| -> Vec<Evidence> {
         facts
             .recipients
-            .visible_headers
+            .external_headers
             .iter()
             .map(|h| Evidence {
                 location: Location::part(format!("HEADER.{h}")),
@@ -85,26 +89,21 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
 
     // Address lists pasted into bodies and attachments, one violation per part.
     let min_in_content = thresholds.min_addresses_in_content as usize;
-    for part in &facts.view.texts {
+    for (part, range) in facts.view.texts.iter().zip(facts.part_findings) {
         if part.kind == TextKind::Header && !part.location.part.contains('.') {
             continue; // the outer Subject
         }
-        let distinct: BTreeSet<&str> = facts
-            .findings
+        let Some(findings) = facts.findings.get(range.clone()) else {
+            continue;
+        };
+        let count = findings
             .iter()
-            .filter(|f| f.data_type == DataType::Email && f.location.part == part.location.part)
-            .map(|f| f.masked.as_str())
-            .collect();
-        let count = facts
-            .findings
-            .iter()
-            .filter(|f| f.data_type == DataType::Email && f.location.part == part.location.part)
+            .filter(|f| f.data_type == DataType::Email)
             .filter_map(|f| f.location.start.zip(f.location.end))
             .filter_map(|(s, e)| part.text.get(s..e))
             .map(str::to_ascii_lowercase)
             .collect::<BTreeSet<_>>()
-            .len()
-            .max(distinct.len());
+            .len();
         if count >= min_in_content {
             fire(
                 "recipient-list-in-content",
@@ -118,6 +117,58 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
                 }],
             );
         }
+    }
+
+    let present = retention::present_categories(policy, facts.findings);
+
+    // Special-category data (health, identity) leaving the organisation,
+    // except to domains the policy allows for that category.
+    for p in present
+        .iter()
+        .filter(|p| policy.categories.special.contains(&p.category))
+    {
+        let outside: Vec<(&String, &&str)> = facts
+            .recipients
+            .external_recipient_domains
+            .iter()
+            .filter(|(domain, _)| !allow::domain_may_receive(policy, domain, p.category))
+            .collect();
+        if outside.is_empty() {
+            continue;
+        }
+        let mut evidence = vec![p.evidence()];
+        evidence.extend(outside.iter().take(10).map(|(domain, place)| Evidence {
+            location: Location::part(**place),
+            detail: format!("recipient domain {}", mask_domain(domain)),
+        }));
+        fire(
+            "special-category-to-external",
+            format!(
+                "the message carries {} data ({} finding(s)) and goes to {} external domain(s) \
+                 not allowed to receive it; send it through an approved channel or remove the data",
+                p.category.as_str(),
+                p.count,
+                outside.len()
+            ),
+            evidence,
+        );
+    }
+
+    retention::check(policy, facts.labels, &present, &mut fire);
+
+    for label in facts.labels.unrecognised() {
+        fire(
+            "unrecognised-label",
+            format!(
+                "a label is not recognised ({}); it was ignored, so the label rules could not use it: \
+                 correct the label or the sending client",
+                label.reason
+            ),
+            vec![Evidence {
+                location: Location::part(label.location.clone()),
+                detail: label.reason.clone(),
+            }],
+        );
     }
 
     if !facts.complete {
@@ -137,4 +188,157 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
         .max()
         .unwrap_or(Verdict::Pass);
     (verdict, violations)
+}
+
+/// A recipient domain in evidence: its first letter and top-level domain
+/// (`n***.net`), as e-mail addresses are masked.
+fn mask_domain(domain: &str) -> String {
+    crate::report::mask::mask_email(&format!("x@{domain}"))
+        .split_once('@')
+        .map_or_else(String::new, |(_, d)| d.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::message::TextPart;
+    use crate::policy::labels::LabelReader;
+    use crate::policy::testing::finding;
+    use crate::recipients::{Envelope, RecipientRules};
+    use crate::report::Category;
+
+    /// The rule ids that fire for a message with these headers and findings.
+    fn fired(
+        extra: &str,
+        headers: &[(&str, &str)],
+        envelope: Option<&Envelope>,
+        findings: &[Finding],
+    ) -> Vec<&'static str> {
+        let policy = Policy::from_toml(&format!("version = 1\n{extra}")).unwrap();
+        let raw = crate::policy::testing::raw_headers(headers);
+        let recipients = RecipientRules::new(&policy).analyse(&raw, envelope);
+        let labels = LabelReader::new(&policy).unwrap().read(&raw, None);
+        let view = MessageView {
+            headers: raw.clone(),
+            texts: vec![TextPart {
+                location: Location::part("1"),
+                kind: TextKind::Body,
+                text: Cow::Borrowed("943 476 5919 results"),
+                from_html: false,
+            }],
+            unscanned: Vec::new(),
+            truncated: Vec::new(),
+            part_count: 1,
+        };
+        let part_findings = vec![std::ops::Range {
+            start: 0,
+            end: findings.len(),
+        }];
+        let (verdict, violations) = evaluate(
+            &policy,
+            &Facts {
+                view: &view,
+                recipients: &recipients,
+                findings,
+                part_findings: &part_findings,
+                complete: true,
+                truncated: &[],
+                labels: &labels,
+            },
+        );
+        let strongest = violations
+            .iter()
+            .map(|v| Verdict::from_action(v.action))
+            .max();
+        assert_eq!(verdict, strongest.unwrap_or(Verdict::Pass));
+        violations.iter().map(|v| v.rule).collect()
+    }
+
+    const LABELLED: (&str, &str) = ("X-Retention-Class", "sensitive");
+
+    #[test]
+    fn special_category_to_external() {
+        let health = [finding(Category::Health)];
+        let to_gmail = [
+            ("From", "gp@surgery.example"),
+            ("To", "patient@gmail.com"),
+            LABELLED,
+        ];
+        assert_eq!(
+            fired("", &to_gmail, None, &health),
+            ["special-category-to-external"]
+        );
+        // Identity too; contact data does not count.
+        assert_eq!(
+            fired("", &to_gmail, None, &[finding(Category::Identity)]),
+            ["special-category-to-external"]
+        );
+        assert!(fired("", &to_gmail, None, &[finding(Category::Contact)]).is_empty());
+        // Internal recipients only.
+        let internal = [
+            ("From", "gp@surgery.example"),
+            ("To", "nurse@surgery.example"),
+            LABELLED,
+        ];
+        assert!(fired("", &internal, None, &health).is_empty());
+        // Blind copies and envelope recipients receive it too.
+        let bcc = [
+            ("From", "gp@surgery.example"),
+            ("To", "nurse@surgery.example"),
+            ("Bcc", "x@gmail.com"),
+            LABELLED,
+        ];
+        assert!(fired("", &bcc, None, &health).contains(&"special-category-to-external"));
+        let envelope = Envelope::new(Some("gp@surgery.example"), ["someone@example.net"]);
+        assert_eq!(
+            fired("", &internal, Some(&envelope), &health),
+            ["special-category-to-external"]
+        );
+    }
+
+    #[test]
+    fn recipient_domain_allow_list() {
+        let allow =
+            "[[allow.recipient_domains]]\ncategories = [\"health\"]\ndomains = [\"nhs.net\"]\n";
+        let health = [finding(Category::Health)];
+        let to_nhs = [
+            ("From", "gp@surgery.example"),
+            ("To", "consultant@nhs.net, ward@trust.nhs.net"),
+            LABELLED,
+        ];
+        assert!(fired(allow, &to_nhs, None, &health).is_empty());
+        assert_eq!(
+            fired("", &to_nhs, None, &health),
+            ["special-category-to-external"]
+        );
+        // Allowed for health only, not identity.
+        assert_eq!(
+            fired(allow, &to_nhs, None, &[finding(Category::Identity)]),
+            ["special-category-to-external"]
+        );
+        // One recipient outside the list is enough.
+        let mixed = [
+            ("From", "gp@surgery.example"),
+            ("To", "consultant@nhs.net, p@notnhs.net"),
+            LABELLED,
+        ];
+        assert_eq!(
+            fired(allow, &mixed, None, &health),
+            ["special-category-to-external"]
+        );
+    }
+
+    #[test]
+    fn unrecognised_labels_are_violations_not_errors() {
+        let headers = [("From", "a@x.example"), ("Sensitivity", "Secretish")];
+        assert_eq!(fired("", &headers, None, &[]), ["unrecognised-label"]);
+    }
+
+    #[test]
+    fn domain_masking() {
+        assert_eq!(mask_domain("nhs.net"), "n***.net");
+        assert_eq!(mask_domain("smith-family.example"), "s***.***");
+    }
 }

@@ -12,7 +12,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+pub(crate) mod allow;
 pub(crate) mod evaluate;
+pub mod labels;
+pub(crate) mod retention;
+#[cfg(test)]
+pub(crate) use retention::testing;
 
 /// The embedded default policy, as printed by `mailaudit policy --print-default`.
 pub const DEFAULT_POLICY_TOML: &str = include_str!("default.toml");
@@ -128,6 +133,10 @@ pub struct Policy {
     pub(crate) limits: Limits,
     pub(crate) recipients: RecipientRules,
     pub(crate) rules: BTreeMap<String, RuleSettings>,
+    pub(crate) categories: retention::CategorySettings,
+    pub(crate) labels: labels::LabelSettings,
+    pub(crate) retention: retention::RetentionSettings,
+    pub(crate) allow: allow::AllowSettings,
 }
 
 /// An organisation the gateway sends for, with the domains it owns.
@@ -190,6 +199,13 @@ pub(crate) const KNOWN_RULES: &[&str] = &[
     "bcc-header-leak",
     "recipient-list-in-content",
     "incomplete-scan",
+    "special-category-to-external",
+    "label-forbids-category",
+    "unlabelled-special-category",
+    "under-classified",
+    "expiry-exceeds-class",
+    "retention-exceeds-category",
+    "unrecognised-label",
 ];
 
 impl Default for Policy {
@@ -221,16 +237,29 @@ impl Policy {
         merge_tables(&mut merged, user);
         let policy: Policy =
             serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
-                let path = e.path().to_string();
+                let message = e.inner().message().to_string();
+                let path = name_unknown_map_key(e.path().to_string(), &message);
                 let (line, column) = locate_key(text, &path);
                 PolicyError::Invalid {
                     path,
                     line,
                     column,
-                    message: e.into_inner().message().to_string(),
+                    message,
                 }
             })?;
         policy.validate()?;
+        retention::validate(&policy).map_err(|e| match e {
+            PolicyError::Semantic { path, message } => {
+                let (line, column) = locate_key(text, &path);
+                PolicyError::Invalid {
+                    path,
+                    line,
+                    column,
+                    message,
+                }
+            }
+            other => other,
+        })?;
         Ok(policy)
     }
 
@@ -332,6 +361,10 @@ impl Policy {
                 min_addresses_in_content: 10,
             },
             rules: BTreeMap::new(),
+            categories: Default::default(),
+            labels: Default::default(),
+            retention: Default::default(),
+            allow: Default::default(),
         }
     }
 }
@@ -373,9 +406,14 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Finds where the last key of a dotted path is written in the user's file.
-/// Best effort: a key written only in the default has no position.
+/// Finds where the key of a dotted path (`retention.map[2].class`) is written
+/// in the user's file: exactly, through the TOML parser's spans, or else by
+/// the last key's name. A key written only in the default has no position.
 fn locate_key(text: &str, path: &str) -> (Option<usize>, Option<usize>) {
+    if let Some(offset) = locate_path(text, path) {
+        let (line, column) = line_column(text, offset);
+        return (Some(line), Some(column));
+    }
     let Some(last) = path
         .rsplit('.')
         .next()
@@ -399,6 +437,55 @@ fn locate_key(text: &str, path: &str) -> (Option<usize>, Option<usize>) {
         }
     }
     (None, None)
+}
+
+/// A map key that fails to deserialise (`[categories.min_count] wealth = 1`)
+/// appears in the path as `?`; the error message names it.
+fn name_unknown_map_key(path: String, message: &str) -> String {
+    let Some(parent) = path.strip_suffix(".?") else {
+        return path;
+    };
+    match message
+        .strip_prefix("unknown variant `")
+        .and_then(|rest| rest.split_once('`'))
+    {
+        Some((key, _)) => format!("{parent}.{key}"),
+        None => path,
+    }
+}
+
+/// The byte offset of the key (or array element) a dotted path names.
+fn locate_path(text: &str, path: &str) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let root = DeTable::parse(text).ok()?;
+    let mut table = root.get_ref();
+    let mut value: Option<&toml::Spanned<DeValue<'_>>> = None;
+    let mut offset = None;
+    for segment in path.split('.') {
+        if let Some(v) = value.take() {
+            match v.get_ref() {
+                DeValue::Table(t) => table = t,
+                _ => return None,
+            }
+        }
+        let (key, indices) = match segment.find('[') {
+            Some(i) => (&segment[..i], &segment[i..]),
+            None => (segment, ""),
+        };
+        let (k, v) = table.iter().find(|(k, _)| k.get_ref() == key)?;
+        offset = Some(k.span().start);
+        let mut current = v;
+        for index in indices.split('[').filter(|s| !s.is_empty()) {
+            let i: usize = index.trim_end_matches(']').parse().ok()?;
+            match current.get_ref() {
+                DeValue::Array(items) => current = items.get(i)?,
+                _ => return None,
+            }
+            offset = Some(current.span().start);
+        }
+        value = Some(current);
+    }
+    offset
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 pub(crate) mod address;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -24,9 +24,9 @@ pub struct Envelope {
 
 impl Envelope {
     /// An envelope from a `MAIL FROM` address and `RCPT TO` addresses.
-    pub fn new<S: Into<String>>(
-        mail_from: Option<S>,
-        rcpt_to: impl IntoIterator<Item = S>,
+    pub fn new(
+        mail_from: Option<impl Into<String>>,
+        rcpt_to: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         Envelope {
             mail_from: mail_from.map(Into::into),
@@ -63,10 +63,15 @@ pub struct RecipientCounts {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RecipientAnalysis {
     pub(crate) counts: RecipientCounts,
-    /// Which headers carried the visible recipients (`To`, `Cc`, ...).
-    pub(crate) visible_headers: Vec<String>,
+    /// Which visible headers carried external recipients (`To`, `Cc`, ...).
+    pub(crate) external_headers: Vec<String>,
     /// The entry limit cut the reading short.
     pub(crate) truncated: bool,
+    /// The first From address, else the envelope's MAIL FROM.
+    pub(crate) sender: Option<String>,
+    /// Every external domain that receives the message (To, Cc, Bcc and the
+    /// envelope's RCPT TO), with the first place it appears.
+    pub(crate) external_recipient_domains: BTreeMap<String, &'static str>,
 }
 
 /// Compiled recipient settings: built once per [`Auditor`](crate::Auditor).
@@ -129,7 +134,7 @@ impl RecipientRules {
         let mut malformed = 0usize;
         let mut truncated = false;
         let mut read = 0usize;
-        let mut visible_headers = Vec::new();
+        let mut origin: BTreeMap<String, &'static str> = BTreeMap::new();
         let mut entries = Vec::new();
         for header in headers {
             let name = header.name;
@@ -158,18 +163,17 @@ impl RecipientRules {
                 truncated = true;
             }
             read += entries.len();
-            let before = target.len();
+            let visible_header = !name.to_ascii_lowercase().ends_with("bcc");
             for entry in entries.drain(..) {
                 match entry {
                     Entry::Address(a) => {
+                        if visible_header && !origin.contains_key(&a) {
+                            origin.insert(a.clone(), canonical_header(name));
+                        }
                         target.insert(a);
                     }
                     Entry::Malformed => malformed += 1,
                 }
-            }
-            let is_visible = !name.to_ascii_lowercase().ends_with("bcc");
-            if is_visible && target.len() > before && !visible_headers.iter().any(|h| h == name) {
-                visible_headers.push(name.to_string());
             }
         }
 
@@ -188,6 +192,7 @@ impl RecipientRules {
         let mut external = 0;
         let mut consumer = 0;
         let mut external_domains = BTreeSet::new();
+        let mut visible_headers: Vec<&'static str> = Vec::new();
         for addr in &visible {
             let Some(domain) = domain_of(addr) else {
                 continue;
@@ -197,11 +202,17 @@ impl RecipientRules {
             }
             external += 1;
             external_domains.insert(domain);
+            if let Some(header) = origin.get(*addr) {
+                if !visible_headers.contains(header) {
+                    visible_headers.push(header);
+                }
+            }
             if self.is_consumer(domain) {
                 consumer += 1;
             }
         }
-        let envelope_only = envelope.map_or(0, |e| {
+        let mut external_recipient_domains = BTreeMap::new();
+        let rcpt: Vec<String> = envelope.map_or_else(Vec::new, |e| {
             e.rcpt_to
                 .iter()
                 .map(|r| {
@@ -210,10 +221,25 @@ impl RecipientRules {
                         .trim_end_matches('>')
                         .to_lowercase()
                 })
-                .filter(|r| !visible.contains(r.as_str()))
-                .collect::<BTreeSet<_>>()
-                .len()
+                .collect()
         });
+        let receivers = (to.iter().map(|a| (a.as_str(), "HEADER.To")))
+            .chain(cc.iter().map(|a| (a.as_str(), "HEADER.Cc")))
+            .chain(bcc.iter().map(|a| (a.as_str(), "HEADER.Bcc")))
+            .chain(rcpt.iter().map(|a| (a.as_str(), "ENVELOPE.RCPT-TO")));
+        for (addr, place) in receivers {
+            if let Some(domain) = domain_of(addr) {
+                let domain = domain.to_ascii_lowercase();
+                if !is_internal(&domain, &internal) {
+                    external_recipient_domains.entry(domain).or_insert(place);
+                }
+            }
+        }
+        let envelope_only = rcpt
+            .iter()
+            .filter(|r| !visible.contains(r.as_str()))
+            .collect::<BTreeSet<_>>()
+            .len();
 
         RecipientAnalysis {
             counts: RecipientCounts {
@@ -227,8 +253,15 @@ impl RecipientRules {
                 malformed,
                 envelope_only,
             },
-            visible_headers,
+            external_headers: visible_headers.into_iter().map(String::from).collect(),
             truncated,
+            sender: from.first().cloned().or_else(|| {
+                envelope
+                    .and_then(|e| e.mail_from.as_deref())
+                    .filter(|m| m.contains('@'))
+                    .map(|m| m.trim_matches(['<', '>']).to_lowercase())
+            }),
+            external_recipient_domains,
         }
     }
 
@@ -247,6 +280,16 @@ impl RecipientRules {
         internal.sort();
         internal.dedup();
         internal
+    }
+}
+
+fn canonical_header(name: &str) -> &'static str {
+    match name.to_ascii_lowercase().as_str() {
+        "to" => "To",
+        "cc" => "Cc",
+        "resent-to" => "Resent-To",
+        "resent-cc" => "Resent-Cc",
+        _ => "To",
     }
 }
 

@@ -7,9 +7,10 @@ pub mod mask;
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::message::{Location, Unscanned};
+use crate::policy::labels::Labels;
 use crate::policy::{Action, Severity};
 use crate::recipients::RecipientCounts;
 
@@ -80,7 +81,7 @@ pub struct Violation {
 
 /// Kinds of personal data the detectors report. Names match the shared
 /// evaluation kit's entity types.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum DataType {
@@ -134,7 +135,7 @@ impl DataType {
 }
 
 /// Data categories, as policies and retention classes name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Category {
@@ -236,6 +237,31 @@ pub struct Stats {
     pub micros: u64,
 }
 
+/// Who sent a message, without the address: masked, with a stable id so
+/// archives can be grouped by sender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SenderRef {
+    /// The masked From address (`j***@h***.uk`).
+    pub masked: String,
+    /// 16 hex digits of a 64-bit FNV-1a hash of the lower-cased address:
+    /// the same for every message from that address, in every run.
+    pub id: String,
+}
+
+impl SenderRef {
+    pub(crate) fn new(address: &str) -> SenderRef {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in address.to_lowercase().bytes() {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+        SenderRef {
+            masked: mask::mask_email(address),
+            id: format!("{hash:016x}"),
+        }
+    }
+}
+
 /// The result of auditing one message. Serialises to the stable JSON shape
 /// documented in the README.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -244,11 +270,15 @@ pub struct Report {
     pub(crate) complete: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub(crate) truncated: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sender: Option<SenderRef>,
     pub(crate) recipients: RecipientCounts,
     pub(crate) violations: Vec<Violation>,
     pub(crate) findings: Vec<Finding>,
     pub(crate) unscanned: Vec<Unscanned>,
     pub(crate) stats: Stats,
+    #[serde(skip_serializing_if = "Labels::is_empty")]
+    pub(crate) labels: Labels,
 }
 
 impl Report {
@@ -266,6 +296,11 @@ impl Report {
     /// The policy limits that cut the scan short (`limits.max_parts`, ...).
     pub fn truncated(&self) -> &[String] {
         &self.truncated
+    }
+
+    /// The sender (From, else the envelope's MAIL FROM), masked.
+    pub fn sender(&self) -> Option<&SenderRef> {
+        self.sender.as_ref()
     }
 
     /// Recipient counts.
@@ -291,6 +326,12 @@ impl Report {
     /// Parts that were not read, with the reason.
     pub fn unscanned(&self) -> &[Unscanned] {
         &self.unscanned
+    }
+
+    /// The sensitivity, classification and retention labels the message
+    /// carries, and the retention class they resolve to.
+    pub fn labels(&self) -> &Labels {
+        &self.labels
     }
 
     /// Size and timing.

@@ -1,0 +1,265 @@
+//! HTML bodies → text for the detectors.
+//!
+//! mail-parser has a converter, but it joins adjacent table cells
+//! (`<td>DOB</td><td>14/07/1983</td>` becomes `DOB14/07/1983`) and keeps
+//! no-break spaces, which breaks the word boundaries every detector relies
+//! on. Here block elements end a line, cells are separated by a tab, the
+//! contents of `script`, `style`, `head` and comments are dropped, and
+//! character references are decoded, with no-break spaces as plain spaces.
+//! One pass, linear in the input.
+
+/// Converts an HTML document or fragment to plain text.
+pub(crate) fn html_to_text(html: &str) -> String {
+    let bytes = html.as_bytes();
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut i = 0;
+    let mut text_start = 0;
+    // Inside an element whose content is not text (`script`, `style`, ...).
+    let mut skip_until: Option<&'static str> = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'<' => {
+                if skip_until.is_none() {
+                    push_text(&mut out, &html[text_start..i]);
+                }
+                if html[i..].starts_with("<!--") {
+                    i = html[i + 4..]
+                        .find("-->")
+                        .map_or(bytes.len(), |p| i + 4 + p + 3);
+                    text_start = i;
+                    continue;
+                }
+                let end = tag_end(bytes, i + 1);
+                let tag = &html[i + 1..end.min(bytes.len())];
+                i = (end + 1).min(bytes.len());
+                text_start = i;
+                let (closing, name) = tag_name(tag);
+                if let Some(until) = skip_until {
+                    if closing && name.eq_ignore_ascii_case(until) {
+                        skip_until = None;
+                    }
+                    continue;
+                }
+                if !closing {
+                    for hidden in ["script", "style", "head", "title", "template"] {
+                        if name.eq_ignore_ascii_case(hidden) && !tag.ends_with('/') {
+                            skip_until = Some(hidden);
+                        }
+                    }
+                }
+                separate(&mut out, name, closing);
+            }
+            _ => i += 1,
+        }
+    }
+    if skip_until.is_none() && text_start < bytes.len() {
+        push_text(&mut out, &html[text_start..]);
+    }
+    out
+}
+
+/// Index of the `>` closing a tag that starts at `from`, skipping quoted
+/// attribute values.
+fn tag_end(bytes: &[u8], from: usize) -> usize {
+    let mut quote: Option<u8> = None;
+    let mut i = from;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if b == b'>' => return i,
+            None => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+fn tag_name(tag: &str) -> (bool, &str) {
+    let (closing, rest) = match tag.strip_prefix('/') {
+        Some(rest) => (true, rest),
+        None => (false, tag),
+    };
+    let end = rest
+        .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
+        .unwrap_or(rest.len());
+    (closing, &rest[..end])
+}
+
+/// Emits the separator an element implies.
+fn separate(out: &mut String, name: &str, closing: bool) {
+    const BLOCKS: &[&str] = &[
+        "br",
+        "p",
+        "div",
+        "tr",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "pre",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "address",
+        "dt",
+        "dd",
+        "thead",
+        "tbody",
+        "tfoot",
+        "caption",
+        "form",
+        "fieldset",
+    ];
+    const CELLS: &[&str] = &["td", "th"];
+    if BLOCKS.iter().any(|b| name.eq_ignore_ascii_case(b)) {
+        let kept = out.trim_end_matches([' ', '\t']).len();
+        out.truncate(kept);
+        if !out.ends_with('\n') && !out.is_empty() {
+            out.push('\n');
+        }
+    } else if closing {
+        // A closing inline or cell tag separates nothing.
+    } else if CELLS.iter().any(|c| name.eq_ignore_ascii_case(c)) {
+        if !out.is_empty() && !out.ends_with(['\n', '\t']) {
+            out.push('\t');
+        }
+    } else if (name.eq_ignore_ascii_case("img") || name.eq_ignore_ascii_case("input"))
+        && !out.is_empty()
+        && !out.ends_with(char::is_whitespace)
+    {
+        out.push(' ');
+    }
+}
+
+/// Appends a text run: white space collapsed, references decoded.
+fn push_text(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        push_collapsed(out, &rest[..amp]);
+        rest = &rest[amp..];
+        match decode_reference(rest) {
+            Some((c, len)) => {
+                match c {
+                    Some(c) if c == '\u{a0}' || c.is_whitespace() => push_collapsed(out, " "),
+                    Some(c) => out.push(c),
+                    None => {}
+                }
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    push_collapsed(out, rest);
+}
+
+fn push_collapsed(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{a0}' {
+            if !out.is_empty() && !out.ends_with(char::is_whitespace) {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// Decodes `&name;`, `&#123;` or `&#x1F;` at the start of `s`: the character
+/// (`None` for invisible ones) and the length of the reference.
+fn decode_reference(s: &str) -> Option<(Option<char>, usize)> {
+    let end = s[1..].find(';').map(|p| p + 1).filter(|&p| p <= 12)?;
+    let body = &s[1..end];
+    let c = if let Some(num) = body.strip_prefix('#') {
+        let code = match num.strip_prefix(['x', 'X']) {
+            Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+            None => num.parse().ok()?,
+        };
+        char::from_u32(code).unwrap_or('\u{fffd}')
+    } else {
+        match body {
+            "nbsp" => '\u{a0}',
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "pound" => '£',
+            "euro" => '€',
+            "copy" => '©',
+            "reg" => '®',
+            "ndash" => '–',
+            "mdash" => '—',
+            "lsquo" => '‘',
+            "rsquo" => '’',
+            "ldquo" => '“',
+            "rdquo" => '”',
+            "hellip" => '…',
+            "bull" => '•',
+            "middot" => '·',
+            "ensp" | "emsp" | "thinsp" => ' ',
+            // Invisible: decoded to nothing.
+            "zwnj" | "zwj" | "shy" => return Some((None, end + 1)),
+            _ => return None,
+        }
+    };
+    Some((Some(c), end + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::html_to_text;
+
+    #[test]
+    fn table_cells_and_blocks_stay_apart() {
+        let html = "<table><tr><td>NHS&nbsp;No</td><td>943&nbsp;476&nbsp;5919</td></tr>\
+                    <tr><th>DOB</th><td>14/07/1983</td></tr></table><p>Call&#160;020 7946 0958</p>";
+        assert_eq!(
+            html_to_text(html),
+            "NHS No\t943 476 5919\nDOB\t14/07/1983\nCall 020 7946 0958\n"
+        );
+    }
+
+    #[test]
+    fn hidden_content_and_comments_are_dropped() {
+        let html = "<html><head><title>t</title><style>p{}</style></head><body>\
+                    <!-- 123-45-6789 --><script>var x = '4111111111111111';</script>a &amp; b &lt;c&gt;</body></html>";
+        assert_eq!(html_to_text(html), "a & b <c>");
+    }
+
+    #[test]
+    fn attributes_with_angle_brackets_and_broken_markup() {
+        assert_eq!(
+            html_to_text("<a title=\"x > y\" href='z'>link</a> text"),
+            "link text"
+        );
+        assert_eq!(html_to_text("unterminated <b"), "unterminated ");
+        assert_eq!(
+            html_to_text("&unknown; &#xZZ; & &#65;"),
+            "&unknown; &#xZZ; & A"
+        );
+        assert_eq!(html_to_text("<!-- never closed"), "");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics_and_never_grows_much(s in "(<[a-z/!-]{0,6}|&#?[a-z0-9]{0,6};?|[^<&]{0,8}|-->|>){0,40}") {
+            let text = html_to_text(&s);
+            proptest::prop_assert!(text.len() <= s.len() * 2 + 8);
+        }
+    }
+}
