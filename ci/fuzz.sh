@@ -2,7 +2,7 @@
 # Builds the fuzz targets in fuzz/ and runs each for a bounded time; a crash
 # (or a leak, timeout or out-of-memory reported by libFuzzer) fails the run.
 #
-#   ci/fuzz.sh [SECONDS_PER_TARGET]      (default 45; also $FUZZ_SECONDS)
+#   ci/fuzz.sh [SECONDS_PER_TARGET]      (default 30; also $FUZZ_SECONDS)
 #
 # $FUZZ_SANITIZER (default `none`): the targets are safe Rust, where
 # AddressSanitizer finds nothing the fuzzer would not, and it doubles the
@@ -16,9 +16,9 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-seconds="${1:-${FUZZ_SECONDS:-45}}"
+seconds="${1:-${FUZZ_SECONDS:-30}}"
 sanitizer="${FUZZ_SANITIZER:-none}"
-targets=(audit_bytes address_headers policy_toml)
+targets=(audit_bytes address_headers label_headers c_api_session policy_toml)
 # Pinned: builds on Rust 1.95.
 cargo_fuzz_version="0.13.1"
 

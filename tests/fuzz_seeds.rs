@@ -97,3 +97,40 @@ fn policy_toml_over_seeds() {
         fuzz_policy_toml(&raw);
     }
 }
+
+#[test]
+fn label_headers_over_seeds() {
+    let auditor = auditor();
+    for value in [
+        &b"[SEC=OFFICIAL:Sensitive, ACCESS=Legal-Privilege, EXPIRES=2030-01-01]"[..],
+        b"Company-Confidential",
+        b"MSIP_Label_0000_Enabled=true; MSIP_Label_0000_Name=x;",
+        b"[SEC=[SEC=[SEC=",
+        b"2024-13-45T99:99:99Z",
+    ] {
+        fuzz_label_headers(&auditor, value);
+    }
+    for (name, raw) in seeds("label_headers", &["eml"]) {
+        eprintln!("seed {name}");
+        fuzz_label_headers(&auditor, &raw);
+    }
+}
+
+#[test]
+fn c_api_session_over_seeds() {
+    for raw in built_in_messages() {
+        for seed in [0u8, 1, 7, 255] {
+            let mut data = vec![seed];
+            data.extend_from_slice(&raw);
+            fuzz_c_api_session(&data);
+        }
+    }
+    for (name, raw) in seeds("c_api_session", &["eml"]) {
+        eprintln!("seed {name}");
+        for seed in [0u8, 3, 200] {
+            let mut data = vec![seed];
+            data.extend_from_slice(&raw);
+            fuzz_c_api_session(&data);
+        }
+    }
+}
