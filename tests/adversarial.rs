@@ -222,6 +222,22 @@ fn many_parameter_sections() {
         .iter()
         .any(|l| l == "max_parameter_sections"));
     assert!(report.has_violation("incomplete-scan"));
+    // Inside a base64 message/rfc822 part, which mail-parser decodes and
+    // parses itself, they cannot be neutralised: the body is not read.
+    let inner = parameter_sections(64_000);
+    let raw = format!(
+        "{HEAD}Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+        base64(&inner)
+    );
+    let report = auditor().audit(raw.as_bytes()).expect("report");
+    assert!(report
+        .truncated()
+        .iter()
+        .any(|l| l == "max_parameter_sections"));
+    assert!(report
+        .unscanned()
+        .iter()
+        .any(|u| u.reason == "parameter-sections"));
     // A few sections, as real senders write them, are read as usual.
     let report = auditor().audit(&parameter_sections(5)).expect("report");
     assert!(report.is_complete());

@@ -127,7 +127,7 @@ fn planted() -> impl Strategy<Value = (Vec<String>, Vec<String>, bool)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[test]
     fn library_output_never_holds_a_planted_value((emails, numbers, lf) in planted()) {
@@ -204,7 +204,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[test]
     fn c_api_session_split_anywhere_gives_the_same_report(

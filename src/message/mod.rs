@@ -113,11 +113,10 @@ pub(crate) struct MessageView<'a> {
     pub(crate) part_count: usize,
 }
 
-/// A parsed message, and whether its body was left unparsed because it
-/// could make the parser recurse too deeply (see [`MAX_NESTED_MESSAGE_MARKERS`]).
+/// A parsed message, and which guard left its body unparsed, if one did.
 pub(crate) struct Parsed<'a> {
     message: Message<'a>,
-    body_skipped: bool,
+    body_skipped: Option<Guard>,
     /// Parameter sections were neutralised (see [`MAX_PARAMETER_SECTIONS`]).
     sections_neutralised: bool,
 }
@@ -155,6 +154,35 @@ pub(crate) const MAX_NESTED_MESSAGE_MARKERS: usize = 256;
 /// mail-parser decodes at most three layers of encoded nested messages.
 const ENCODED_LAYERS: u32 = 3;
 
+/// Why a message (or a nested one) was not handed to mail-parser whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Guard {
+    /// Too many nested-message markers ([`MAX_NESTED_MESSAGE_MARKERS`]).
+    Nesting,
+    /// Too many parameter sections in one field of a part the parser would
+    /// decode or of a nested message ([`MAX_PARAMETER_SECTIONS`]); those
+    /// cannot be neutralised in place.
+    Sections,
+}
+
+impl Guard {
+    /// The entry in the report's `truncated`.
+    fn limit(self) -> &'static str {
+        match self {
+            Guard::Nesting => "limits.max_nesting_depth",
+            Guard::Sections => "max_parameter_sections",
+        }
+    }
+
+    /// The `unscanned` reason of the part left unread.
+    fn reason(self) -> &'static str {
+        match self {
+            Guard::Nesting => "nesting-limit",
+            Guard::Sections => "parameter-sections",
+        }
+    }
+}
+
 /// Parses `raw` with mail-parser. The returned message borrows `raw`.
 pub(crate) fn parse<'a>(raw: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, Error> {
     if raw.len() as u64 > limits.max_message_bytes {
@@ -190,16 +218,15 @@ pub(crate) fn parse<'a>(raw: &'a [u8], limits: &Limits) -> Result<Parsed<'a>, Er
     })
 }
 
-/// Parses `raw` fully or, when it could nest messages too deeply for the
-/// parser, its header only (`true`).
-fn parse_or_headers(raw: &[u8]) -> Result<(Message<'_>, bool), Error> {
+/// Parses `raw` fully or, when a guard refuses it, its header only.
+fn parse_or_headers(raw: &[u8]) -> Result<(Message<'_>, Option<Guard>), Error> {
     match parse_guarded(raw) {
-        Some(message) => Ok((message, false)),
-        None => Ok((
+        Ok(message) => Ok((message, None)),
+        Err(guard) => Ok((
             MessageParser::default()
                 .parse_headers(raw)
                 .ok_or(Error::NotAMessage)?,
-            true,
+            Some(guard),
         )),
     }
 }
@@ -255,21 +282,34 @@ fn starts_section_number(rest: &[u8]) -> bool {
     false
 }
 
-/// Parses `raw` fully, unless it could nest messages too deeply for the
-/// parser (`None`), or is not a message at all (`Some` with no parts).
-fn parse_guarded(raw: &[u8]) -> Option<Message<'_>> {
-    let mut budget = MAX_NESTED_MESSAGE_MARKERS;
-    if !within_marker_budget(raw, ENCODED_LAYERS, &mut budget) {
-        return None;
+/// Parses `raw` fully, unless a guard refuses it (`Err`); a message with no
+/// parts when it is not a message at all.
+fn parse_guarded(raw: &[u8]) -> Result<Message<'_>, Guard> {
+    if !excess_parameter_sections(raw).is_empty() {
+        return Err(Guard::Sections);
     }
-    Some(MessageParser::default().parse(raw).unwrap_or_default())
+    let mut budget = MAX_NESTED_MESSAGE_MARKERS;
+    let mut sections_ok = true;
+    if !within_marker_budget(raw, ENCODED_LAYERS, &mut budget, &mut sections_ok) {
+        return Err(Guard::Nesting);
+    }
+    if !sections_ok {
+        return Err(Guard::Sections);
+    }
+    Ok(MessageParser::default().parse(raw).unwrap_or_default())
 }
 
 /// Counts nested-message markers in `bytes` and in the layers a parser could
 /// decode from it (base64 runs, quoted-printable), spending `budget`; false
-/// once it is spent. Linear: each decoded layer is no larger than its input,
-/// and there are at most `layers` of them.
-fn within_marker_budget(bytes: &[u8], layers: u32, budget: &mut usize) -> bool {
+/// once it is spent. Clears `sections_ok` when a decoded layer has a field
+/// with too many parameter sections. Linear: each decoded layer is no larger
+/// than its input, and there are at most `layers` of them.
+fn within_marker_budget(
+    bytes: &[u8],
+    layers: u32,
+    budget: &mut usize,
+    sections_ok: &mut bool,
+) -> bool {
     static MARKERS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
     let Some(markers) = MARKERS.get_or_init(|| {
         AhoCorasick::builder()
@@ -289,12 +329,14 @@ fn within_marker_budget(bytes: &[u8], layers: u32, budget: &mut usize) -> bool {
         return true;
     }
     if let Some(decoded) = decode_quoted_printable(bytes) {
-        if !within_marker_budget(&decoded, layers - 1, budget) {
+        *sections_ok &= excess_parameter_sections(&decoded).is_empty();
+        if !within_marker_budget(&decoded, layers - 1, budget, sections_ok) {
             return false;
         }
     }
     let decoded = decode_base64_runs(bytes);
-    decoded.is_empty() || within_marker_budget(&decoded, layers - 1, budget)
+    *sections_ok &= excess_parameter_sections(&decoded).is_empty();
+    decoded.is_empty() || within_marker_budget(&decoded, layers - 1, budget, sections_ok)
 }
 
 /// Decodes `=XX` escapes and soft line breaks, or `None` when there are none.
@@ -461,11 +503,11 @@ pub(crate) fn view<'a>(parsed: &'a Parsed<'a>, limits: &Limits) -> MessageView<'
         // Not a policy setting: a fixed guard (see MAX_PARAMETER_SECTIONS).
         walker.note_truncated("max_parameter_sections");
     }
-    if parsed.body_skipped {
-        walker.note_truncated("limits.max_nesting_depth");
+    if let Some(guard) = parsed.body_skipped {
+        walker.note_truncated(guard.limit());
         walker.view.unscanned.push(Unscanned {
             location: Location::part("1"),
-            reason: "nesting-limit".to_string(),
+            reason: guard.reason().to_string(),
         });
     } else {
         walker.walk_message(message, "", 0);
@@ -685,13 +727,13 @@ impl<'a> Walker<'_, 'a> {
                 return;
             }
             match parse_guarded(bytes) {
-                Some(nested) if !nested.parts.is_empty() => {
+                Ok(nested) if !nested.parts.is_empty() => {
                     self.walk_detached(part, &nested, section, depth + 1);
                 }
-                Some(_) => self.unscanned(part, section, "unparseable-message"),
-                None => {
-                    self.note_truncated("limits.max_nesting_depth");
-                    self.unscanned(part, section, "nesting-limit");
+                Ok(_) => self.unscanned(part, section, "unparseable-message"),
+                Err(guard) => {
+                    self.note_truncated(guard.limit());
+                    self.unscanned(part, section, guard.reason());
                 }
             }
             return;
@@ -900,18 +942,18 @@ mod tests {
     fn markers_are_found_in_every_encoded_layer() {
         let plain = b"Content-Type: Message/RFC822\r\n".repeat(3);
         let mut budget = 10;
-        assert!(within_marker_budget(&plain, 0, &mut budget));
+        assert!(within_marker_budget(&plain, 0, &mut budget, &mut true));
         assert_eq!(budget, 7);
         // "rfc822" base64-encoded, then quoted-printable-encoded: found
         // (the count may include the same marker by several decodings).
         let hidden = b"cmZ=6AODIy\r\n";
         let mut budget = 10;
-        assert!(within_marker_budget(hidden, 0, &mut budget));
+        assert!(within_marker_budget(hidden, 0, &mut budget, &mut true));
         assert_eq!(budget, 10);
-        assert!(within_marker_budget(hidden, 3, &mut budget));
+        assert!(within_marker_budget(hidden, 3, &mut budget, &mut true));
         assert!(budget < 10);
         let mut budget = 2;
-        assert!(!within_marker_budget(&plain, 0, &mut budget));
+        assert!(!within_marker_budget(&plain, 0, &mut budget, &mut true));
     }
 
     #[test]
