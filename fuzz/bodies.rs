@@ -3,6 +3,15 @@
 // `cargo test`) through `include!`. Each checks invariants and panics when
 // one breaks: a panic here is a crash to the fuzzer.
 
+/// An auditor with the default policy, built once per process.
+#[allow(dead_code)]
+pub fn default_auditor() -> &'static mailaudit::Auditor {
+    static AUDITOR: std::sync::OnceLock<mailaudit::Auditor> = std::sync::OnceLock::new();
+    AUDITOR.get_or_init(|| {
+        mailaudit::Auditor::new(mailaudit::Policy::default()).expect("default policy")
+    })
+}
+
 /// Audits raw bytes: never a panic; a report is self-consistent, its JSON
 /// parses, and a second audit gives the same report.
 #[allow(dead_code)]

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mailaudit::{Auditor, Policy, DEFAULT_POLICY_TOML};
+use mailaudit::DEFAULT_POLICY_TOML;
 
 include!("../fuzz/bodies.rs");
 
@@ -55,35 +55,31 @@ fn built_in_messages() -> Vec<Vec<u8>> {
     ]
 }
 
-fn auditor() -> Auditor {
-    Auditor::new(Policy::default()).expect("default policy")
-}
-
 #[test]
 fn audit_bytes_over_seeds() {
-    let auditor = auditor();
+    let auditor = default_auditor();
     for raw in built_in_messages() {
-        fuzz_audit_bytes(&auditor, &raw);
+        fuzz_audit_bytes(auditor, &raw);
     }
     for (name, raw) in seeds("audit_bytes", &["eml"]) {
         eprintln!("seed {name}");
-        fuzz_audit_bytes(&auditor, &raw);
+        fuzz_audit_bytes(auditor, &raw);
     }
 }
 
 #[test]
 fn address_headers_over_seeds() {
-    let auditor = auditor();
+    let auditor = default_auditor();
     for value in [
         &b"a@x.org, \"Smith, J\" <j@y.org>, Team: b@z.org;"[..],
         b"<<<@@@>>>,,;;::",
         b"(unterminated comment a@x.org",
     ] {
-        fuzz_address_headers(&auditor, value);
+        fuzz_address_headers(auditor, value);
     }
     for (name, raw) in seeds("address_headers", &["eml"]) {
         eprintln!("seed {name}");
-        fuzz_address_headers(&auditor, &raw);
+        fuzz_address_headers(auditor, &raw);
     }
 }
 
@@ -100,7 +96,7 @@ fn policy_toml_over_seeds() {
 
 #[test]
 fn label_headers_over_seeds() {
-    let auditor = auditor();
+    let auditor = default_auditor();
     for value in [
         &b"[SEC=OFFICIAL:Sensitive, ACCESS=Legal-Privilege, EXPIRES=2030-01-01]"[..],
         b"Company-Confidential",
@@ -108,11 +104,11 @@ fn label_headers_over_seeds() {
         b"[SEC=[SEC=[SEC=",
         b"2024-13-45T99:99:99Z",
     ] {
-        fuzz_label_headers(&auditor, value);
+        fuzz_label_headers(auditor, value);
     }
     for (name, raw) in seeds("label_headers", &["eml"]) {
         eprintln!("seed {name}");
-        fuzz_label_headers(&auditor, &raw);
+        fuzz_label_headers(auditor, &raw);
     }
 }
 

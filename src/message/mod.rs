@@ -583,15 +583,7 @@ impl<'a> Walker<'_, 'a> {
         }
         match &part.body {
             PartType::Multipart(children) => {
-                // Reversed, so that the stack pops them in document order.
-                for (i, &child) in children.iter().enumerate().rev() {
-                    stack.push(PendingPart {
-                        message,
-                        id: child,
-                        section: format!("{section}.{}", i + 1),
-                        depth,
-                    });
-                }
+                push_children(stack, message, children, &format!("{section}."), depth);
             }
             PartType::Text(text) => {
                 let kind = if is_attachment(part) {
@@ -829,6 +821,25 @@ fn render_addresses<'a>(address: &mail_parser::Address<'_>) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
+/// Queues `children` as sections `{prefix}1`, `{prefix}2`, ...: reversed, so
+/// that the stack pops them in document order.
+fn push_children<'a>(
+    stack: &mut Vec<PendingPart<'a>>,
+    message: &'a Message<'a>,
+    children: &[u32],
+    prefix: &str,
+    depth: u32,
+) {
+    for (i, &child) in children.iter().enumerate().rev() {
+        stack.push(PendingPart {
+            message,
+            id: child,
+            section: format!("{prefix}{}", i + 1),
+            depth,
+        });
+    }
+}
+
 /// Queues the top-level parts of `message`, last first.
 fn push_root<'a>(
     stack: &mut Vec<PendingPart<'a>>,
@@ -840,16 +851,7 @@ fn push_root<'a>(
         return;
     };
     match &root.body {
-        PartType::Multipart(children) => {
-            for (i, &child) in children.iter().enumerate().rev() {
-                stack.push(PendingPart {
-                    message,
-                    id: child,
-                    section: format!("{prefix}{}", i + 1),
-                    depth,
-                });
-            }
-        }
+        PartType::Multipart(children) => push_children(stack, message, children, prefix, depth),
         _ => stack.push(PendingPart {
             message,
             id: 0,
