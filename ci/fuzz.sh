@@ -4,10 +4,9 @@
 #
 #   ci/fuzz.sh [SECONDS_PER_TARGET]      (default 30; also $FUZZ_SECONDS)
 #
-# $FUZZ_SANITIZER (default `none`): the targets are safe Rust, where
-# AddressSanitizer finds nothing the fuzzer would not, and it doubles the
-# build time on a 2-core machine. Use `address` for targets that cross the
-# C API.
+# $FUZZ_SANITIZER (default `none`): the library is safe Rust but for
+# src/ffi, which c_api_session drives; `address` checks those unsafe blocks
+# for memory errors too, at about twice the build time on a 2-core machine.
 #
 # Stable Rust: RUSTC_BOOTSTRAP=1 lets cargo-fuzz pass the sanitizer flags it
 # needs. Crash inputs land in fuzz/artifacts/<target>/; copy each one into
