@@ -105,6 +105,8 @@ impl Auditor {
             let first = findings.len();
             self.scanner
                 .scan(part, self.options.reveal_values, &mut findings);
+            view.cell_maps
+                .name_cells(&part.location, &mut findings[first..]);
             part_findings.push(first..findings.len());
         }
 

@@ -32,6 +32,7 @@ pub mod archive;
 mod audit;
 mod detect;
 mod error;
+mod extract;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod message;

@@ -3,13 +3,18 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::report::{Report, Verdict};
 
 /// Counts over many audited messages. Merge summaries from parallel workers
 /// with [`Summary::merge`]; the result does not depend on the order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+///
+/// It deserialises from its own JSON (the `top_senders` list is ignored; the
+/// full sender tallies travel in `senders`), so partial summaries can cross
+/// process boundaries, e.g. from Spark or Ray workers back to the driver.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     /// Messages audited.
     pub messages: u64,
@@ -32,7 +37,8 @@ pub struct Summary {
 }
 
 /// Messages per verdict.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct VerdictCounts {
     /// `pass`
     pub pass: u64,
@@ -44,7 +50,7 @@ pub struct VerdictCounts {
     pub reject: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 struct SenderTally {
     masked: String,
     messages: u64,
@@ -214,5 +220,32 @@ impl Summary {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Auditor, Policy};
+
+    #[test]
+    fn json_round_trip_keeps_sender_tallies() {
+        let auditor = Auditor::new(Policy::default()).expect("default policy");
+        let mut raw = String::from("From: boss@tracewell.co.uk\r\nTo: ");
+        for i in 0..12 {
+            raw.push_str(&format!("p{i}@{}, ", ["gmail.com", "outlook.com"][i % 2]));
+        }
+        raw.push_str("q@yahoo.com\r\nSubject: s\r\n\r\nbody\r\n");
+        let mut summary = Summary::default();
+        summary.add(&auditor.audit(raw.as_bytes()).expect("audit"));
+        summary.add_error();
+        assert_eq!(summary.top_senders(10).len(), 1);
+
+        let back: Summary = serde_json::from_str(&summary.to_json()).expect("parse");
+        assert_eq!(back, summary);
+        let mut merged = back.clone();
+        merged.merge(back);
+        assert_eq!(merged.messages, 2);
+        assert_eq!(merged.top_senders(10)[0].messages, 2);
     }
 }

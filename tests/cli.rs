@@ -88,6 +88,10 @@ fn findings_carry_values_only_with_show_values() {
         .all(|f| f.get("value").is_none() && f.get("masked").is_some()));
     assert!(shown
         .iter()
+        .all(|f| f["value"].as_str().is_some_and(|v| !v.is_empty())));
+    assert!(shown
+        .iter()
+        .filter(|f| f["type"] == "EMAIL")
         .all(|f| f["value"].as_str().is_some_and(|v| v.contains('@'))));
 }
 

@@ -35,9 +35,21 @@ impl Planted {
     fn fragments(&self) -> Vec<String> {
         let mut out = Vec::new();
         for value in &self.values {
+            // Every shortest run of the value holding 5 letters or digits:
+            // a mask may show a 4-character tail with its separators
+            // (`*** *** *919`, `**** 6756`), never 5 characters of the value.
             let chars: Vec<char> = value.chars().collect();
-            for window in chars.windows(5) {
-                out.push(window.iter().collect());
+            for start in 0..chars.len() {
+                let mut alnum = 0;
+                for end in start..chars.len() {
+                    if chars[end].is_alphanumeric() {
+                        alnum += 1;
+                    }
+                    if alnum == 5 {
+                        out.push(chars[start..=end].iter().collect());
+                        break;
+                    }
+                }
             }
         }
         out

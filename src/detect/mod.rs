@@ -1,46 +1,808 @@
 //! Stage 3: personal-data detectors over each text part.
 //!
-//! The [`Scanner`] is compiled once per [`Auditor`](crate::Auditor) and scans
-//! each part's decoded text once.
+//! The rules ([`rules::RULES`]) are data: type, category, candidate
+//! patterns, validator, context words and examples. [`Scanner::new`]
+//! compiles every rule's patterns into one multi-pattern automaton
+//! (regex-automata's meta regex) and every context word into one
+//! Aho-Corasick automaton, once per [`Auditor`](crate::Auditor). Scanning a
+//! part then reads its text once for candidates and once for context words,
+//! runs the validator only where a pattern matched, weighs the context, and
+//! resolves overlaps (a valid NHS number is one finding, not also a phone).
+//!
+//! Confidence starts at the rule's base for a valid value, rises when a
+//! context word for the type is the nearest label before the value (or heads
+//! its column in a table), and falls when the nearest label is a negative
+//! one (order no., reference, version). Levels: high from 0.8, medium from
+//! 0.5, low below; the policy's `[detectors]` table sets the minimum.
 
-use regex::Regex;
+mod context;
+mod rules;
+pub(crate) mod validate;
 
-use crate::message::TextPart;
-use crate::policy::{Policy, PolicyError};
-use crate::report::mask::mask_email;
-use crate::report::{Category, DataType, Finding, Level};
+use std::sync::Mutex;
+
+use regex_automata::meta;
+use regex_automata::{Anchored, Input, MatchKind, PatternID, PatternSet};
+
+use crate::message::{TextKind, TextPart};
+use crate::policy::{DetectorSettings, Policy, PolicyError};
+use crate::report::mask::{mask_email, mask_tail};
+use crate::report::{Category, Finding, Level};
+
+use context::{Hit, Table, Vocabulary};
+use rules::{Check, Rule, RULES};
+use validate::PhoneForm;
+
+/// How far before a value its label may be, in bytes.
+const CONTEXT_WINDOW: usize = 48;
+/// How far from an identifier health words still make it health data.
+const HEALTH_WINDOW: usize = 300;
+/// The longest text an alternative pattern is tried over at one position.
+const CANDIDATE_WINDOW: usize = 128;
+/// At most this many patterns over all rules (checked by a test).
+const MAX_PATTERNS: usize = 64;
+/// How much a negative label lowers confidence.
+const NEGATIVE_PENALTY: f32 = 0.45;
+
+/// Checks the `[detectors]` table: every type it names exists.
+pub(crate) fn check_settings(settings: &DetectorSettings) -> Result<(), PolicyError> {
+    for name in settings.types.keys() {
+        if !RULES.iter().any(|r| r.data_type.as_str() == name) {
+            let mut known: Vec<&str> = RULES.iter().map(|r| r.data_type.as_str()).collect();
+            known.dedup();
+            return Err(PolicyError::Semantic {
+                path: format!("detectors.{name}"),
+                message: format!("unknown detector type; known types: {}", known.join(", ")),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A validated value before overlap resolution.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    rule: usize,
+    start: usize,
+    end: usize,
+    confidence: f32,
+    health: bool,
+}
+
+/// Per-scan working memory, reused across parts and messages.
+#[derive(Debug)]
+struct Scratch {
+    /// Context words in the window before the current candidate.
+    hits: Vec<Hit>,
+    /// Health words found so far, near identifiers.
+    health_hits: Vec<usize>,
+    /// The text before this offset has been searched for health words.
+    health_scanned_to: usize,
+    candidates: Vec<Candidate>,
+    cluster: Vec<Candidate>,
+    table: Table,
+    patterns: PatternSet,
+}
 
 /// All detectors, compiled.
 #[derive(Debug)]
 pub(crate) struct Scanner {
-    email: Regex,
+    rules: Vec<&'static Rule>,
+    /// Minimum level of each enabled rule (same order as `rules`).
+    min_levels: Vec<Level>,
+    /// Leftmost-first search over every pattern: where candidates start.
+    first: meta::Regex,
+    /// The same patterns with all-matches semantics: which patterns match
+    /// at a candidate's start, so a failed or weak candidate can be
+    /// read as another type.
+    all: meta::Regex,
+    /// Pattern id → rule index.
+    pattern_rule: Vec<usize>,
+    vocabulary: Vocabulary,
+    scratch: Mutex<Vec<Scratch>>,
+}
+
+fn compile_error(message: String) -> PolicyError {
+    PolicyError::Semantic {
+        path: "detectors".into(),
+        message,
+    }
 }
 
 impl Scanner {
-    pub(crate) fn new(_policy: &Policy) -> Result<Scanner, PolicyError> {
-        let email = Regex::new(
-            r"(?i)\b[a-z0-9][a-z0-9._%+'-]{0,63}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.[a-z]{2,24}\b",
-        )
-        .map_err(|e| PolicyError::Semantic {
-            path: "detectors.EMAIL".into(),
-            message: e.to_string(),
-        })?;
-        Ok(Scanner { email })
+    pub(crate) fn new(policy: &Policy) -> Result<Scanner, PolicyError> {
+        let settings = &policy.detectors;
+        check_settings(settings)?;
+        let mut rules = Vec::new();
+        let mut min_levels = Vec::new();
+        for rule in RULES {
+            let toggle = settings.types.get(rule.data_type.as_str());
+            if toggle.is_some_and(|t| !t.enabled) {
+                continue;
+            }
+            rules.push(rule);
+            min_levels.push(
+                toggle
+                    .and_then(|t| t.min_level)
+                    .unwrap_or(settings.min_level),
+            );
+        }
+        let mut patterns = Vec::new();
+        let mut pattern_rule = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            for p in rule.patterns {
+                patterns.push(*p);
+                pattern_rule.push(i);
+            }
+        }
+        let build = |kind: MatchKind| {
+            meta::Builder::new()
+                .configure(meta::Config::new().match_kind(kind))
+                .build_many(&patterns)
+                .map_err(|e| compile_error(e.to_string()))
+        };
+        let first = build(MatchKind::LeftmostFirst)?;
+        let all = build(MatchKind::All)?;
+        let vocabulary = Vocabulary::new(&rules).map_err(|e| compile_error(e.to_string()))?;
+        Ok(Scanner {
+            rules,
+            min_levels,
+            first,
+            all,
+            pattern_rule,
+            vocabulary,
+            scratch: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn take_scratch(&self) -> Scratch {
+        let pooled = self.scratch.lock().ok().and_then(|mut pool| pool.pop());
+        pooled.unwrap_or_else(|| Scratch {
+            hits: Vec::new(),
+            health_hits: Vec::new(),
+            health_scanned_to: 0,
+            candidates: Vec::new(),
+            cluster: Vec::new(),
+            table: Table::default(),
+            patterns: PatternSet::new(self.all.pattern_len()),
+        })
+    }
+
+    fn return_scratch(&self, scratch: Scratch) {
+        if let Ok(mut pool) = self.scratch.lock() {
+            if pool.len() < 64 {
+                pool.push(scratch);
+            }
+        }
     }
 
     /// Appends the findings of one text part to `out`.
     pub(crate) fn scan(&self, part: &TextPart<'_>, reveal_values: bool, out: &mut Vec<Finding>) {
         let text = part.text.as_ref();
-        for m in self.email.find_iter(text) {
+        if text.is_empty() {
+            return;
+        }
+        let mut scratch = self.take_scratch();
+        scratch.health_hits.clear();
+        scratch.health_scanned_to = 0;
+        scratch.candidates.clear();
+        let tabular = part.kind != TextKind::Header
+            && Table::detect(
+                text,
+                &self.vocabulary,
+                &mut scratch.hits,
+                &mut scratch.table,
+            );
+
+        self.find_candidates(text, tabular, &mut scratch);
+        resolve_overlaps(&mut scratch.candidates, &mut scratch.cluster);
+
+        for c in &scratch.candidates {
+            let rule = self.rules[c.rule];
+            let value = &text[c.start..c.end];
+            let masked = if rule.check == Check::Email {
+                mask_email(value)
+            } else {
+                mask_tail(value, rule.keep_tail)
+            };
             out.push(Finding {
-                data_type: DataType::Email,
-                category: Category::Contact,
-                confidence: 0.95,
-                level: Level::High,
-                location: part.location.with_span(m.start(), m.end()),
-                masked: mask_email(m.as_str()),
-                value: reveal_values.then(|| m.as_str().to_string()),
+                data_type: rule.data_type,
+                category: if c.health {
+                    Category::Health
+                } else {
+                    rule.category
+                },
+                confidence: c.confidence,
+                level: level_of(c.confidence),
+                location: part.location.with_span(c.start, c.end),
+                masked,
+                value: reveal_values.then(|| value.to_string()),
             });
         }
+        self.return_scratch(scratch);
+    }
+
+    /// One pass over `text`: every position where some pattern matches is
+    /// read as each type whose pattern matches there.
+    fn find_candidates(&self, text: &str, tabular: bool, scratch: &mut Scratch) {
+        let len = text.len();
+        let mut at = 0;
+        while at < len {
+            let Some(m) = self.first.search(&Input::new(text).range(at..)) else {
+                break;
+            };
+            let start = m.start();
+            let window_end = (start + CANDIDATE_WINDOW).min(len);
+            let primary_rule = self.pattern_rule[m.pattern().as_usize()];
+            // The first rule whose pattern matches here reads the candidate;
+            // other readings are looked for only when it fails or is too
+            // weak to report (a spaced ten-digit number with no phone label
+            // is then tried as an NHS number).
+            let primary = self.evaluate(text, primary_rule, start, m.end(), tabular, scratch);
+            if let Some(candidate) = primary {
+                if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
+                    scratch.candidates.push(candidate);
+                    at = m.end();
+                    continue;
+                }
+            }
+            scratch.patterns.clear();
+            self.all.which_overlapping_matches(
+                &Input::new(text)
+                    .range(start..window_end)
+                    .anchored(Anchored::Yes),
+                &mut scratch.patterns,
+            );
+            // Copied out so that evaluating can use the rest of the scratch.
+            let mut matched = [PatternID::ZERO; MAX_PATTERNS];
+            let mut count = 0;
+            for pid in scratch.patterns.iter().take(MAX_PATTERNS) {
+                matched[count] = pid;
+                count += 1;
+            }
+            let mut furthest = primary.map(|_| m.end());
+            for &pid in &matched[..count] {
+                if pid == m.pattern() {
+                    continue;
+                }
+                let input = Input::new(text)
+                    .range(start..window_end)
+                    .anchored(Anchored::Pattern(pid));
+                let Some(end) = self.first.search(&input).map(|alt| alt.end()) else {
+                    continue;
+                };
+                let rule = self.pattern_rule[pid.as_usize()];
+                if let Some(candidate) = self.evaluate(text, rule, start, end, tabular, scratch) {
+                    furthest = furthest.max(Some(end));
+                    if level_of(candidate.confidence) >= self.min_levels[rule] {
+                        scratch.candidates.push(candidate);
+                    }
+                }
+            }
+            at = match furthest {
+                Some(end) => end,
+                None => next_char(text, start),
+            };
+        }
+    }
+
+    /// Validates one candidate and weighs its context; `None` when invalid.
+    fn evaluate(
+        &self,
+        text: &str,
+        rule_index: usize,
+        start: usize,
+        end: usize,
+        tabular: bool,
+        scratch: &mut Scratch,
+    ) -> Option<Candidate> {
+        let rule = self.rules[rule_index];
+        let value = &text[start..end];
+        if !boundaries_ok(text, start, end, rule.check) {
+            return None;
+        }
+        let base = base_confidence(rule, value)?;
+        let bit = 1u32 << rule_index;
+        let column = if tabular {
+            scratch.table.column_at(text, start)
+        } else {
+            None
+        };
+        let mut support = column.map_or(0, |m| {
+            if m.positive & bit != 0 {
+                1
+            } else if m.negative & bit != 0 {
+                -1
+            } else {
+                0
+            }
+        });
+        if support == 0 {
+            let mut from = start.saturating_sub(CONTEXT_WINDOW);
+            while !text.is_char_boundary(from) {
+                from -= 1;
+            }
+            scratch.hits.clear();
+            self.vocabulary.find(text, from..start, &mut scratch.hits);
+            support = if rule.check == Check::BirthDate {
+                i32::from(labelled_birth_date(text, start, &scratch.hits, bit))
+            } else {
+                nearest_label(text, start, &scratch.hits, bit)
+            };
+        }
+        let confidence = match support {
+            1 => base + rule.context_boost,
+            -1 => base - NEGATIVE_PENALTY,
+            _ => base,
+        }
+        .clamp(0.0, 0.99);
+        // Health context makes identifiers (who the patient is) health data.
+        let health = rule.category == Category::Identity
+            && ((tabular && scratch.table.health) || {
+                // Search only around identifiers, each stretch once.
+                // Stretches overlap by a word's length, so a word across
+                // the seam is seen whole.
+                let mut from = start
+                    .saturating_sub(HEALTH_WINDOW)
+                    .max(scratch.health_scanned_to.saturating_sub(32));
+                let mut to = (end + HEALTH_WINDOW).min(text.len());
+                while !text.is_char_boundary(from) {
+                    from -= 1;
+                }
+                while !text.is_char_boundary(to) {
+                    to += 1;
+                }
+                if scratch.health_scanned_to < to {
+                    self.vocabulary
+                        .find_health(text, from..to, &mut scratch.health_hits);
+                    scratch.health_scanned_to = to;
+                }
+                near(&scratch.health_hits, start, HEALTH_WINDOW)
+            });
+        Some(Candidate {
+            rule: rule_index,
+            start,
+            end,
+            confidence,
+            health,
+        })
+    }
+}
+
+fn level_of(confidence: f32) -> Level {
+    if confidence >= 0.8 {
+        Level::High
+    } else if confidence >= 0.5 {
+        Level::Medium
+    } else {
+        Level::Low
+    }
+}
+
+fn next_char(text: &str, at: usize) -> usize {
+    let mut next = at + 1;
+    while next < text.len() && !text.is_char_boundary(next) {
+        next += 1;
+    }
+    next
+}
+
+/// The candidate is a whole token: not glued to letters or digits, and not
+/// one piece of a longer dotted or dashed number (an ISBN, a version).
+fn boundaries_ok(text: &str, start: usize, end: usize, check: Check) -> bool {
+    let bytes = text.as_bytes();
+    let before = start.checked_sub(1).map(|i| bytes[i]);
+    let before2 = start.checked_sub(2).map(|i| bytes[i]);
+    let after = bytes.get(end).copied();
+    let after2 = bytes.get(end + 1).copied();
+    let digit = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_digit());
+    let alnum = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric());
+    match check {
+        Check::Email => {
+            let local = |b: Option<u8>| {
+                b.is_some_and(|b| b.is_ascii_alphanumeric() || b"._%+'-@".contains(&b))
+            };
+            let glued = local(before) || after == Some(b'-') || alnum(after);
+            !glued
+        }
+        Check::Ipv6 => {
+            let hexish = |b: Option<u8>| b.is_some_and(|b| b.is_ascii_alphanumeric() || b == b':');
+            let glued = hexish(before) || hexish(after) || before == Some(b'.') && alnum(before2);
+            !glued
+        }
+        _ => {
+            let joiner = |b: Option<u8>| b.is_some_and(|b| b"./-".contains(&b));
+            // An IPv4 address may carry a prefix length (`10.0.0.0/8`).
+            let cidr = check == Check::Ipv4 && after == Some(b'/');
+            let glued = alnum(before)
+                || alnum(after)
+                || joiner(before) && digit(before2)
+                || joiner(after) && digit(after2) && !cidr
+                || before == Some(b'+') && check != Check::Phone;
+            !glued
+        }
+    }
+}
+
+/// The rule's confidence for a valid value, `None` when the value fails its
+/// validator.
+fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
+    let separated = value.contains([' ', '-', '\u{a0}']);
+    let base = rule.base;
+    match rule.check {
+        Check::Email => {
+            // Message-IDs and Content-IDs have long machine-made local parts
+            // (`8bcf39468f6a3307.386@mail.example.org`); people's do not.
+            let (local, domain) = value.rsplit_once('@')?;
+            if local.len() > 64 || domain.split('.').any(|label| label.len() > 63) {
+                return None;
+            }
+            let machine_made = local.len() >= 12
+                && local
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b'-' || b == b'_')
+                && local.bytes().filter(u8::is_ascii_digit).count() >= 6;
+            Some(if machine_made { base - 0.5 } else { base })
+        }
+        Check::Phone => match validate::phone(value) {
+            PhoneForm::Invalid => None,
+            PhoneForm::Strong => Some(base + 0.1),
+            PhoneForm::National => Some(base),
+            PhoneForm::Ambiguous => Some(base - 0.25),
+        },
+        Check::NhsNumber => {
+            if !validate::nhs_number(value) {
+                None
+            } else if separated {
+                Some(base)
+            } else {
+                // Compact ten digits are also how epoch timestamps and
+                // references look: without an NHS label, not enough.
+                Some(base - 0.2)
+            }
+        }
+        Check::Nino => validate::nino(value).then_some(base),
+        Check::Card => validate::card_number(value).then_some(base),
+        Check::Iban => validate::iban(value).then_some(base),
+        Check::Postcode => {
+            validate::uk_postcode(value).then_some(if value.contains([' ', '\u{a0}']) {
+                base
+            } else {
+                base - 0.25
+            })
+        }
+        Check::BirthDate => {
+            // Numeric dates use one separator throughout (14/07/1983).
+            let mut separators = value.bytes().filter(|b| b"/.-".contains(b));
+            let first = separators.next();
+            if value.as_bytes()[0].is_ascii_digit()
+                && value.bytes().filter(u8::is_ascii_alphabetic).count() == 0
+                && separators.any(|b| Some(b) != first)
+            {
+                return None;
+            }
+            validate::birth_date(value).map(|_| base)
+        }
+        Check::Ipv4 => validate::ipv4(value).then_some(base),
+        Check::Ipv6 => validate::ipv6(value).then_some(base),
+        Check::Ssn => validate::us_ssn(value).then_some(if value.contains('-') {
+            base
+        } else if separated {
+            base - 0.25
+        } else {
+            // Nine bare digits: an SSN only where the text says so.
+            base - 0.3
+        }),
+        Check::Passport => validate::uk_passport(value).then_some(base),
+        Check::DrivingLicence => validate::uk_driving_licence(value).then_some(base),
+        Check::BankAccount => validate::uk_bank_account(value).then_some(base),
+    }
+}
+
+/// The nearest context word before `start` (within the window) that speaks
+/// to this rule: 1 when it supports it, -1 when it argues against it.
+fn nearest_label(text: &str, start: usize, hits: &[Hit], bit: u32) -> i32 {
+    let from = start.saturating_sub(CONTEXT_WINDOW);
+    let upto = hits.partition_point(|h| h.end <= start);
+    for hit in hits[..upto].iter().rev() {
+        if hit.end < from {
+            break;
+        }
+        // A label two lines up belongs to another value.
+        let gap = &text.as_bytes()[hit.end..start];
+        if memchr::memchr_iter(b'\n', gap).count() > 1 {
+            break;
+        }
+        if hit.meaning.negative & bit != 0 {
+            return -1;
+        }
+        if hit.meaning.positive & bit != 0 {
+            return 1;
+        }
+    }
+    0
+}
+
+/// A date is a birth date when a birth-date label directly precedes it:
+/// only punctuation, a format hint or a couple of filler words between, and
+/// no other number.
+fn labelled_birth_date(text: &str, start: usize, hits: &[Hit], bit: u32) -> bool {
+    let upto = hits.partition_point(|h| h.end <= start);
+    let Some(hit) = hits[..upto]
+        .iter()
+        .rev()
+        .take_while(|h| h.end + 40 >= start)
+        .find(|h| h.meaning.positive & bit != 0)
+    else {
+        return false;
+    };
+    let gap = &text[hit.end..start];
+    let words = gap
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| !w.is_empty())
+        .filter(|w| {
+            !["dd", "mm", "yyyy", "yy"]
+                .iter()
+                .any(|hint| w.eq_ignore_ascii_case(hint))
+        })
+        .count();
+    !gap.bytes().any(|b| b.is_ascii_digit())
+        && words <= 2
+        && memchr::memchr_iter(b'\n', gap.as_bytes()).count() <= 1
+}
+
+/// Some position in the sorted `positions` lies within `window` of `at`.
+fn near(positions: &[usize], at: usize, window: usize) -> bool {
+    let i = positions.partition_point(|&p| p + window < at);
+    positions.get(i).is_some_and(|&p| p <= at + window)
+}
+
+/// Keeps, among overlapping candidates, the most confident (then the
+/// longest); candidates that do not overlap are all kept. Leaves the
+/// survivors in document order.
+fn resolve_overlaps(candidates: &mut Vec<Candidate>, cluster: &mut Vec<Candidate>) {
+    candidates.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    let mut kept = 0;
+    let mut i = 0;
+    while i < candidates.len() {
+        // A cluster: candidates chained by overlap.
+        let mut j = i + 1;
+        let mut cluster_end = candidates[i].end;
+        while j < candidates.len() && candidates[j].start < cluster_end {
+            cluster_end = cluster_end.max(candidates[j].end);
+            j += 1;
+        }
+        if j == i + 1 {
+            candidates[kept] = candidates[i];
+            kept += 1;
+        } else {
+            cluster.clear();
+            cluster.extend_from_slice(&candidates[i..j]);
+            cluster.sort_by(|a, b| {
+                b.confidence
+                    .total_cmp(&a.confidence)
+                    .then((b.end - b.start).cmp(&(a.end - a.start)))
+                    .then(a.rule.cmp(&b.rule))
+            });
+            let first_kept = kept;
+            for c in cluster.iter() {
+                let clash = candidates[first_kept..kept]
+                    .iter()
+                    .any(|k| k.start < c.end && c.start < k.end);
+                if !clash {
+                    candidates[kept] = *c;
+                    kept += 1;
+                }
+            }
+            candidates[first_kept..kept].sort_by_key(|c| c.start);
+        }
+        i = j;
+    }
+    candidates.truncate(kept);
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::message::Location;
+    use crate::report::DataType;
+    use std::borrow::Cow;
+
+    /// Scans `text` as one part of the given kind.
+    pub(super) fn scan_part(
+        policy: &Policy,
+        text: &str,
+        kind: TextKind,
+        reveal_values: bool,
+    ) -> Vec<Finding> {
+        let scanner = Scanner::new(policy).expect("scanner");
+        scan_with_scanner(&scanner, text, kind, reveal_values)
+    }
+
+    fn scan_with_scanner(
+        scanner: &Scanner,
+        text: &str,
+        kind: TextKind,
+        reveal_values: bool,
+    ) -> Vec<Finding> {
+        let part = TextPart {
+            location: Location::part("1"),
+            kind,
+            text: Cow::Borrowed(text),
+            from_html: false,
+        };
+        let mut out = Vec::new();
+        scanner.scan(&part, reveal_values, &mut out);
+        out
+    }
+
+    /// The default policy's scanner, built once for the property tests.
+    fn default_scanner() -> &'static Scanner {
+        static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        SCANNER.get_or_init(|| Scanner::new(&Policy::default()).expect("scanner"))
+    }
+
+    fn scan_with(policy: &Policy, text: &str) -> Vec<Finding> {
+        scan_part(policy, text, TextKind::Body, true)
+    }
+
+    fn scan(text: &str) -> Vec<Finding> {
+        scan_with(&Policy::default(), text)
+    }
+
+    fn types(findings: &[Finding]) -> Vec<DataType> {
+        findings.iter().map(|f| f.data_type).collect()
+    }
+
+    #[test]
+    fn valid_nhs_number_is_one_finding_not_also_a_phone() {
+        let found = scan("NHS number: 943 476 5919");
+        assert_eq!(types(&found), vec![DataType::NhsNumber]);
+        let found = scan("Phone: 943-476-5919");
+        assert_eq!(types(&found), vec![DataType::Phone]);
+    }
+
+    #[test]
+    fn pattern_count_fits() {
+        let count: usize = RULES.iter().map(|r| r.patterns.len()).sum();
+        assert!(count <= MAX_PATTERNS);
+        assert!(RULES.len() <= 32, "rule bit sets are u32");
+    }
+
+    #[test]
+    fn card_is_not_a_phone() {
+        let found = scan("card 4111 1111 1111 1111 thanks");
+        assert_eq!(types(&found), vec![DataType::CreditCard]);
+    }
+
+    #[test]
+    fn values_are_masked_and_revealed_only_on_request() {
+        let found = scan("NHS number: 943 476 5919");
+        assert_eq!(found[0].masked, "*** *** *919");
+        assert_eq!(found[0].revealed_value(), Some("943 476 5919"));
+        let out = scan_part(
+            &Policy::default(),
+            "NHS number: 943 476 5919",
+            TextKind::Body,
+            false,
+        );
+        assert_eq!(out[0].revealed_value(), None);
+        assert!(!format!("{:?}", out[0]).contains("476 5919"));
+    }
+
+    #[test]
+    fn health_context_sets_the_category() {
+        let found = scan("Patient tested positive. NHS number: 943 476 5919");
+        assert_eq!(found[0].category, Category::Health);
+        let found = scan("NHS number: 943 476 5919");
+        assert_eq!(found[0].category, Category::Identity);
+    }
+
+    #[test]
+    fn csv_header_labels_the_column() {
+        let text = "Name,Date of birth,Joined\nJo Bloggs,14/07/1983,01/02/2020\n";
+        let out = scan_part(&Policy::default(), text, TextKind::Attachment, true);
+        let dobs: Vec<_> = out.iter().filter_map(|f| f.revealed_value()).collect();
+        assert_eq!(dobs, vec!["14/07/1983"]);
+    }
+
+    #[test]
+    fn dates_are_birth_dates_only_with_context() {
+        assert!(scan("Start date: 14/07/2024").is_empty());
+        assert_eq!(types(&scan("DOB 14/07/1983")), vec![DataType::Dob]);
+    }
+
+    #[test]
+    fn policy_switches_detectors_and_levels() {
+        let policy =
+            Policy::from_toml("version = 1\n[detectors.PHONE]\nenabled = false\n").expect("policy");
+        assert!(scan_with(&policy, "Tel: 020 7946 0958").is_empty());
+        let policy =
+            Policy::from_toml("version = 1\n[detectors]\nmin_level = \"high\"\n").expect("policy");
+        assert!(scan_with(&policy, "Ref 943 476 5919").is_empty());
+        assert!(Policy::from_toml("version = 1\n[detectors.NOPE]\nenabled = false\n").is_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn scanning_never_panics_and_never_shows_a_value(
+            text in "[0-9A-Za-z @.:/()+\\-\u{a0}\né,]{0,160}"
+        ) {
+            for kind in [TextKind::Body, TextKind::Attachment, TextKind::Header] {
+                let found = scan_with_scanner(default_scanner(), &text, kind, false);
+                for f in &found {
+                    let (start, end) = (f.location.start.unwrap_or(0), f.location.end.unwrap_or(0));
+                    proptest::prop_assert!(start < end && end <= text.len());
+                    let value = &text[start..end];
+                    let shown = f.masked.chars().filter(|c| c.is_alphanumeric()).count();
+                    let hidden_needed = value.chars().filter(|c| c.is_alphanumeric()).count() > 4;
+                    proptest::prop_assert!(!hidden_needed || f.masked != value);
+                    proptest::prop_assert!(f.data_type == DataType::Email || shown <= 4);
+                    proptest::prop_assert!(f.revealed_value().is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn findings_are_in_document_order_and_unique() {
+        let found = scan("a@b.com then Tel: 020 7946 0958 then c@d.org");
+        let starts: Vec<_> = found.iter().filter_map(|f| f.location.start).collect();
+        let mut sorted = starts.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(starts, sorted);
+        assert_eq!(found.len(), 3);
+    }
+}
+
+#[cfg(test)]
+mod pipeline_tests {
+    use crate::{AuditOptions, Auditor, DataType, Policy};
+
+    fn audit(raw: &str) -> Vec<(DataType, String)> {
+        let auditor =
+            Auditor::with_options(Policy::default(), AuditOptions::revealing_values()).unwrap();
+        let report = auditor.audit(raw.as_bytes()).unwrap();
+        report
+            .findings()
+            .iter()
+            .map(|f| (f.data_type, f.revealed_value().unwrap_or("").to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn html_table_cells_stay_apart() {
+        let raw = "From: a@example.org\r\nTo: b@example.net\r\nSubject: x\r\n\
+                   Content-Type: text/html\r\n\r\n<table><tr><td><b>DOB</b></td>\
+                   <td>10/07/2000</td></tr><tr><td><b>Email</b></td>\
+                   <td>jo@example.com</td></tr></table>\r\n";
+        let found = audit(raw);
+        assert!(
+            found.contains(&(DataType::Dob, "10/07/2000".to_string())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(DataType::Email, "jo@example.com".to_string())),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn forwarded_headers_are_scanned() {
+        let raw = "From: a@example.org\r\nTo: b@example.net\r\nSubject: Fw\r\n\
+                   Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\n\
+                   Content-Type: text/plain\r\n\r\nsee below\r\n--XX\r\n\
+                   Content-Type: message/rfc822\r\n\r\nFrom: Jo <jo@example.com>\r\n\
+                   To: Al <al@example.net>\r\nSubject: hi\r\n\r\nbody\r\n--XX--\r\n";
+        let found = audit(raw);
+        assert!(
+            found.contains(&(DataType::Email, "jo@example.com".to_string())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(DataType::Email, "al@example.net".to_string())),
+            "{found:?}"
+        );
     }
 }

@@ -111,6 +111,8 @@ pub(crate) struct MessageView<'a> {
     /// Limits that cut the walk short (`limits.max_parts`, ...).
     pub(crate) truncated: Vec<String>,
     pub(crate) part_count: usize,
+    /// Cell maps of spreadsheet texts (attachments).
+    pub(crate) cell_maps: crate::extract::CellMaps,
 }
 
 /// A parsed message, and which guard left its body unparsed, if one did.
@@ -478,6 +480,7 @@ pub(crate) fn view<'a>(parsed: &'a Parsed<'a>, limits: &Limits) -> MessageView<'
             unscanned: Vec::new(),
             truncated,
             part_count: 0,
+            cell_maps: Default::default(),
         },
         decoded_bytes: 0,
     };
@@ -675,6 +678,7 @@ impl<'a> Walker<'_, 'a> {
                 unscanned: Vec::new(),
                 truncated: Vec::new(),
                 part_count: self.view.part_count,
+                cell_maps: Default::default(),
             },
             decoded_bytes: self.decoded_bytes,
         };
@@ -694,6 +698,7 @@ impl<'a> Walker<'_, 'a> {
             });
         }
         self.view.unscanned.extend(sub.view.unscanned);
+        self.view.cell_maps.extend(sub.view.cell_maps);
         for limit in sub.view.truncated {
             self.note_truncated(&limit);
         }
@@ -730,6 +735,12 @@ impl<'a> Walker<'_, 'a> {
             }
             return;
         }
+        if let Some(format) =
+            crate::extract::sniff(content_type.as_deref(), filename.as_deref(), bytes)
+        {
+            self.walk_extracted(part, bytes, format, section);
+            return;
+        }
         if is_textual(content_type.as_deref(), filename.as_deref()) {
             let text = String::from_utf8_lossy(bytes);
             self.push_text(
@@ -749,6 +760,44 @@ impl<'a> Walker<'_, 'a> {
             _ => "binary",
         };
         self.unscanned(part, section, reason);
+    }
+
+    /// Reads the files and text inside a document or archive attachment
+    /// (`crate::extract`); their locations name the inner path.
+    fn walk_extracted(
+        &mut self,
+        part: &MessagePart<'_>,
+        bytes: &[u8],
+        format: crate::extract::Format,
+        section: String,
+    ) {
+        let location = part_location(part, section);
+        let name = location
+            .filename
+            .as_deref()
+            .unwrap_or(format.default_name());
+        let budget = self
+            .limits
+            .max_decoded_bytes
+            .saturating_sub(self.decoded_bytes);
+        let extraction = crate::extract::extract(bytes, format, name, self.limits, budget);
+        for text in extraction.texts {
+            let mut location = location.clone();
+            location.inner = Some(text.inner);
+            if let Some(cells) = text.cells {
+                self.view.cell_maps.insert(&location, cells);
+            }
+            self.push_text(location, TextKind::Attachment, Cow::Owned(text.text), false);
+        }
+        for skipped in extraction.skipped {
+            let mut location = location.clone();
+            location.inner = Some(skipped.inner);
+            let reason = skipped.reason.as_str().to_string();
+            self.view.unscanned.push(Unscanned { location, reason });
+        }
+        for limit in extraction.limits_hit {
+            self.note_truncated(limit);
+        }
     }
 
     fn push_text(
@@ -887,7 +936,7 @@ fn is_attachment(part: &MessagePart<'_>) -> bool {
 
 /// Binary parts whose bytes are text in practice: CSV and logs are often
 /// sent as `application/octet-stream` or with a vendor type.
-fn is_textual(content_type: Option<&str>, filename: Option<&str>) -> bool {
+pub(crate) fn is_textual(content_type: Option<&str>, filename: Option<&str>) -> bool {
     const TEXT_TYPES: &[&str] = &[
         "application/csv",
         "application/json",

@@ -301,6 +301,14 @@ mod tests {
             hash,
             keyed_hash(b"another-key-of-some-length", "442079460000")
         );
+        // The example in docs/policy.md, computed there with printf | sha256sum.
+        let policy = policy_allowing("");
+        assert_eq!(
+            policy
+                .allow_value_hash(DataType::Phone, "01632 960000")
+                .as_deref(),
+            Some("9155e4f1077cd3c365b106c00d6109e98631f9a9984065fe98d8766a6e6f91b7")
+        );
     }
 
     fn policy_allowing(extra: &str) -> Policy {

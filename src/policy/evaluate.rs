@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::extract::cell_row;
 use crate::message::{Location, MessageView, TextKind};
 use crate::policy::labels::Labels;
 use crate::policy::{allow, retention, Policy};
@@ -96,9 +97,12 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
         let Some(findings) = facts.findings.get(range.clone()) else {
             continue;
         };
-        let count = findings
-            .iter()
-            .filter(|f| f.data_type == DataType::Email)
+        let emails = || findings.iter().filter(|f| f.data_type == DataType::Email);
+        // A sheet's findings name their cell: count the rows the list spans.
+        let rows: BTreeSet<u32> = emails()
+            .filter_map(|f| f.location.inner.as_deref().and_then(cell_row))
+            .collect();
+        let count = emails()
             .filter_map(|f| f.location.start.zip(f.location.end))
             .filter_map(|(s, e)| part.text.get(s..e))
             .map(str::to_ascii_lowercase)
@@ -113,7 +117,11 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
                 ),
                 vec![Evidence {
                     location: part.location.clone(),
-                    detail: format!("{count} addresses"),
+                    detail: if rows.is_empty() {
+                        format!("{count} addresses")
+                    } else {
+                        format!("{count} addresses in {} rows", rows.len())
+                    },
                 }],
             );
         }
@@ -231,6 +239,7 @@ mod tests {
             unscanned: Vec::new(),
             truncated: Vec::new(),
             part_count: 1,
+            cell_maps: Default::default(),
         };
         let part_findings = vec![std::ops::Range {
             start: 0,

@@ -137,6 +137,39 @@ pub struct Policy {
     pub(crate) labels: labels::LabelSettings,
     pub(crate) retention: retention::RetentionSettings,
     pub(crate) allow: allow::AllowSettings,
+    #[serde(default)]
+    pub(crate) detectors: DetectorSettings,
+}
+
+/// `[detectors]`: the lowest confidence band reported, and per type
+/// (`[detectors.PHONE]`) whether it runs and its own minimum.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct DetectorSettings {
+    pub(crate) min_level: crate::report::Level,
+    #[serde(flatten)]
+    pub(crate) types: BTreeMap<String, DetectorToggle>,
+}
+
+impl Default for DetectorSettings {
+    fn default() -> Self {
+        DetectorSettings {
+            min_level: crate::report::Level::Medium,
+            types: BTreeMap::new(),
+        }
+    }
+}
+
+/// Settings of one detector type.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DetectorToggle {
+    #[serde(default = "enabled_by_default")]
+    pub(crate) enabled: bool,
+    pub(crate) min_level: Option<crate::report::Level>,
+}
+
+fn enabled_by_default() -> bool {
+    true
 }
 
 /// An organisation the gateway sends for, with the domains it owns.
@@ -158,6 +191,10 @@ pub(crate) struct Limits {
     pub(crate) max_decoded_bytes: u64,
     pub(crate) max_header_fields: u32,
     pub(crate) max_header_line_bytes: u64,
+    // attachments
+    pub(crate) max_archive_depth: u32,
+    pub(crate) max_archive_entries: u32,
+    pub(crate) max_archive_bytes: u64,
     pub(crate) max_expansion_ratio: u32,
 }
 
@@ -318,6 +355,7 @@ impl Policy {
                 });
             }
         }
+        crate::detect::check_settings(&self.detectors)?;
         for (i, org) in self.organisations.iter().enumerate() {
             for domain in &org.domains {
                 if !crate::recipients::address::is_valid_domain(domain.trim_start_matches('.')) {
@@ -351,6 +389,9 @@ impl Policy {
                 max_decoded_bytes: 128 << 20,
                 max_header_fields: 1000,
                 max_header_line_bytes: 1 << 20,
+                max_archive_depth: 4,
+                max_archive_entries: 10_000,
+                max_archive_bytes: 256 << 20,
                 max_expansion_ratio: 100,
             },
             recipients: RecipientRules {
@@ -365,6 +406,7 @@ impl Policy {
             labels: Default::default(),
             retention: Default::default(),
             allow: Default::default(),
+            detectors: DetectorSettings::default(),
         }
     }
 }
