@@ -1038,15 +1038,4 @@ mod tests {
             (&b"a,\r\n bbbb"[..], true)
         );
     }
-
-    #[test]
-    fn expansion_allowance_is_bounded_by_the_decoded_limit() {
-        let policy = crate::Policy::from_toml(
-            "version = 1\n[limits]\nmax_expansion_ratio = 10\nmax_decoded_bytes = 1000\n",
-        )
-        .unwrap();
-        assert_eq!(policy.limits.max_expanded_bytes(50), 500);
-        assert_eq!(policy.limits.max_expanded_bytes(500), 1000);
-        assert_eq!(policy.limits.max_expanded_bytes(u64::MAX), 1000);
-    }
 }
