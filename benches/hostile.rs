@@ -13,7 +13,7 @@ use hostile_inputs::*;
 
 type Generator = fn(usize) -> Vec<u8>;
 
-const SHAPES: [(&str, Generator, usize); 11] = [
+const SHAPES: [(&str, Generator, usize); 13] = [
     ("recipients", many_recipients, 10_000),
     ("nested_multiparts", nested_multiparts, 150),
     ("nested_messages", nested_messages, 20),
@@ -25,6 +25,8 @@ const SHAPES: [(&str, Generator, usize); 11] = [
     ("charsets", bad_charsets, 1 << 17),
     ("unterminated", unterminated, 1 << 18),
     ("nul_bytes", nul_bytes, 1 << 20),
+    ("parameter_sections", parameter_sections, 10_000),
+    ("colons_after_at", colons_after_at, 10_000),
 ];
 
 fn hostile(c: &mut Criterion) {

@@ -5,7 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use mailaudit::{Auditor, Policy, DEFAULT_POLICY_TOML};
+use mailaudit::DEFAULT_POLICY_TOML;
 
 include!("../fuzz/bodies.rs");
 
@@ -55,35 +55,31 @@ fn built_in_messages() -> Vec<Vec<u8>> {
     ]
 }
 
-fn auditor() -> Auditor {
-    Auditor::new(Policy::default()).expect("default policy")
-}
-
 #[test]
 fn audit_bytes_over_seeds() {
-    let auditor = auditor();
+    let auditor = default_auditor();
     for raw in built_in_messages() {
-        fuzz_audit_bytes(&auditor, &raw);
+        fuzz_audit_bytes(auditor, &raw);
     }
     for (name, raw) in seeds("audit_bytes", &["eml"]) {
         eprintln!("seed {name}");
-        fuzz_audit_bytes(&auditor, &raw);
+        fuzz_audit_bytes(auditor, &raw);
     }
 }
 
 #[test]
 fn address_headers_over_seeds() {
-    let auditor = auditor();
+    let auditor = default_auditor();
     for value in [
         &b"a@x.org, \"Smith, J\" <j@y.org>, Team: b@z.org;"[..],
         b"<<<@@@>>>,,;;::",
         b"(unterminated comment a@x.org",
     ] {
-        fuzz_address_headers(&auditor, value);
+        fuzz_address_headers(auditor, value);
     }
     for (name, raw) in seeds("address_headers", &["eml"]) {
         eprintln!("seed {name}");
-        fuzz_address_headers(&auditor, &raw);
+        fuzz_address_headers(auditor, &raw);
     }
 }
 
@@ -95,5 +91,42 @@ fn policy_toml_over_seeds() {
     for (name, raw) in seeds("policy_toml", &["toml"]) {
         eprintln!("seed {name}");
         fuzz_policy_toml(&raw);
+    }
+}
+
+#[test]
+fn label_headers_over_seeds() {
+    let auditor = default_auditor();
+    for value in [
+        &b"[SEC=OFFICIAL:Sensitive, ACCESS=Legal-Privilege, EXPIRES=2030-01-01]"[..],
+        b"Company-Confidential",
+        b"MSIP_Label_0000_Enabled=true; MSIP_Label_0000_Name=x;",
+        b"[SEC=[SEC=[SEC=",
+        b"2024-13-45T99:99:99Z",
+    ] {
+        fuzz_label_headers(auditor, value);
+    }
+    for (name, raw) in seeds("label_headers", &["eml"]) {
+        eprintln!("seed {name}");
+        fuzz_label_headers(auditor, &raw);
+    }
+}
+
+#[test]
+fn c_api_session_over_seeds() {
+    for raw in built_in_messages() {
+        for seed in [0u8, 1, 7, 255] {
+            let mut data = vec![seed];
+            data.extend_from_slice(&raw);
+            fuzz_c_api_session(&data);
+        }
+    }
+    for (name, raw) in seeds("c_api_session", &["eml"]) {
+        eprintln!("seed {name}");
+        for seed in [0u8, 3, 200] {
+            let mut data = vec![seed];
+            data.extend_from_slice(&raw);
+            fuzz_c_api_session(&data);
+        }
     }
 }

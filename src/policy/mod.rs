@@ -198,18 +198,6 @@ pub(crate) struct Limits {
     pub(crate) max_expansion_ratio: u32,
 }
 
-impl Limits {
-    /// How many bytes may be expanded (unpacked, decompressed) from
-    /// `packed_bytes` of an attachment or archive member: the expansion
-    /// ratio's allowance, never more than the total decoded-bytes limit.
-    #[allow(dead_code)] // used by the attachment readers
-    pub(crate) fn max_expanded_bytes(&self, packed_bytes: u64) -> u64 {
-        packed_bytes
-            .saturating_mul(u64::from(self.max_expansion_ratio))
-            .min(self.max_decoded_bytes)
-    }
-}
-
 /// Thresholds of the recipient-exposure rules.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

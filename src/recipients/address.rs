@@ -50,9 +50,9 @@ pub(crate) fn parse_address_list(raw: &[u8], max_entries: usize, out: &mut Vec<E
                 }
                 current.angle = Some(inner);
             }
-            Token::Word(word) => current.words.push(word),
-            Token::Special(c) => current.words.push(WordPiece::Special(c)),
-            Token::Colon => current.words.push(WordPiece::Special(b':')),
+            Token::Word(word) => current.push(word),
+            Token::Special(c) => current.push(WordPiece::Special(c)),
+            Token::Colon => current.push(WordPiece::Special(b':')),
         }
     }
     if !truncated {
@@ -80,13 +80,19 @@ struct Pending {
     words: Vec<WordPiece>,
     angle: Option<String>,
     malformed: bool,
+    /// An `@` is among `words`. Kept, not searched for: a search on every
+    /// `:` made `a.a.….a@::…:` quadratic.
+    at: bool,
 }
 
 impl Pending {
     fn has_at(&self) -> bool {
-        self.words
-            .iter()
-            .any(|w| matches!(w, WordPiece::Special(b'@')))
+        self.at
+    }
+
+    fn push(&mut self, word: WordPiece) {
+        self.at |= matches!(word, WordPiece::Special(b'@'));
+        self.words.push(word);
     }
 
     fn finish(self) -> Option<Entry> {

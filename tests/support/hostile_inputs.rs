@@ -165,3 +165,23 @@ pub fn nul_bytes(n: usize) -> Vec<u8> {
     m.extend_from_slice(b"\r\n");
     m
 }
+
+/// An attachment whose file name is split into `n` RFC 2231 sections.
+pub fn parameter_sections(n: usize) -> Vec<u8> {
+    let mut m = format!("{HEAD}Content-Type: application/octet-stream");
+    for i in 0..n {
+        let _ = write!(m, ";\r\n name*{i}=\"abcdefgh\"");
+    }
+    m.push_str("\r\nContent-Disposition: attachment\r\n\r\nAAAA\r\n");
+    m.into_bytes()
+}
+
+/// An address entry of `n` dotted words, an `@`, then `n` colons.
+pub fn colons_after_at(n: usize) -> Vec<u8> {
+    format!(
+        "From: sender@tracewell.co.uk\r\nTo: {}@{}\r\nSubject: x\r\n\r\nx\r\n",
+        "a.".repeat(n),
+        ":".repeat(n)
+    )
+    .into_bytes()
+}
