@@ -99,12 +99,15 @@ impl Auditor {
 
         let mut findings = Vec::new();
         let mut part_findings = Vec::with_capacity(view.texts.len());
+        let mut findings_cut = false;
         let mut text_bytes = 0;
         for part in &view.texts {
             text_bytes += part.text.len();
             let first = findings.len();
-            self.scanner
+            let whole = self
+                .scanner
                 .scan(part, self.options.reveal_values, &mut findings);
+            findings_cut |= !whole;
             view.cell_maps
                 .name_cells(&part.location, &mut findings[first..]);
             part_findings.push(first..findings.len());
@@ -116,6 +119,9 @@ impl Auditor {
         let mut truncated = view.truncated.clone();
         if recipients.truncated {
             truncated.push("limits.max_recipients".to_string());
+        }
+        if findings_cut {
+            truncated.push("limits.max_findings".to_string());
         }
         let complete = truncated.is_empty();
         let (verdict, violations) = evaluate(

@@ -211,3 +211,25 @@ fn auditor_is_send_and_sync() {
     assert_send_sync::<Auditor>();
     assert_send_sync::<Report>();
 }
+
+#[test]
+fn findings_limit_cuts_the_scan_and_says_so() {
+    let policy = Policy::from_toml("version = 1\n[limits]\nmax_findings = 5\n").unwrap();
+    let auditor = Auditor::new(policy).unwrap();
+    let mut raw = String::from("From: a@org.example\r\nTo: b@org.example\r\nSubject: list\r\n\r\n");
+    for i in 0..40 {
+        raw.push_str(&format!("person{i}@mail{i}.example\r\n"));
+    }
+    let report = auditor.audit(raw.as_bytes()).unwrap();
+    assert_eq!(report.findings().len(), 5);
+    assert!(!report.is_complete());
+    assert_eq!(report.truncated(), ["limits.max_findings"]);
+    assert!(report.has_violation("incomplete-scan"));
+    // Under the default limit the same message is complete.
+    let report = Auditor::new(Policy::default())
+        .unwrap()
+        .audit(raw.as_bytes())
+        .unwrap();
+    assert_eq!(report.findings().len(), 40);
+    assert!(report.is_complete());
+}

@@ -100,6 +100,8 @@ pub(crate) struct Scanner {
     pattern_rule: Vec<usize>,
     vocabulary: Vocabulary,
     scratch: Mutex<Vec<Scratch>>,
+    /// `limits.max_findings`: findings kept per message, all parts together.
+    max_findings: usize,
 }
 
 fn compile_error(message: String) -> PolicyError {
@@ -152,6 +154,7 @@ impl Scanner {
             pattern_rule,
             vocabulary,
             scratch: Mutex::new(Vec::new()),
+            max_findings: policy.limits.max_findings as usize,
         })
     }
 
@@ -177,10 +180,22 @@ impl Scanner {
     }
 
     /// Appends the findings of one text part to `out`.
-    pub(crate) fn scan(&self, part: &TextPart<'_>, reveal_values: bool, out: &mut Vec<Finding>) {
+    ///
+    /// Returns `false` when `limits.max_findings` cut the scan short: `out`
+    /// then holds exactly that many findings.
+    pub(crate) fn scan(
+        &self,
+        part: &TextPart<'_>,
+        reveal_values: bool,
+        out: &mut Vec<Finding>,
+    ) -> bool {
         let text = part.text.as_ref();
+        let room = self.max_findings.saturating_sub(out.len());
+        if room == 0 {
+            return text.is_empty();
+        }
         if text.is_empty() {
-            return;
+            return true;
         }
         let mut scratch = self.take_scratch();
         scratch.health_hits.clear();
@@ -194,10 +209,14 @@ impl Scanner {
                 &mut scratch.table,
             );
 
-        self.find_candidates(text, tabular, &mut scratch);
+        // Candidates are bounded too (overlap resolution may drop some, so
+        // keep a margin): a part full of addresses must not hold millions.
+        let candidate_cap = room.saturating_mul(2).max(64);
+        self.find_candidates(text, tabular, candidate_cap, &mut scratch);
         resolve_overlaps(&mut scratch.candidates, &mut scratch.cluster);
+        let complete = scratch.candidates.len() <= room && scratch.candidates.len() < candidate_cap;
 
-        for c in &scratch.candidates {
+        for c in scratch.candidates.iter().take(room) {
             let rule = self.rules[c.rule];
             let value = &text[c.start..c.end];
             let masked = if rule.check == Check::Email {
@@ -220,14 +239,15 @@ impl Scanner {
             });
         }
         self.return_scratch(scratch);
+        complete
     }
 
     /// One pass over `text`: every position where some pattern matches is
     /// read as each type whose pattern matches there.
-    fn find_candidates(&self, text: &str, tabular: bool, scratch: &mut Scratch) {
+    fn find_candidates(&self, text: &str, tabular: bool, cap: usize, scratch: &mut Scratch) {
         let len = text.len();
         let mut at = 0;
-        while at < len {
+        while at < len && scratch.candidates.len() < cap {
             let Some(m) = self.first.search(&Input::new(text).range(at..)) else {
                 break;
             };

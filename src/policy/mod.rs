@@ -189,6 +189,7 @@ pub(crate) struct Limits {
     pub(crate) max_parts: u32,
     pub(crate) max_recipients: u32,
     pub(crate) max_decoded_bytes: u64,
+    pub(crate) max_findings: u32,
     pub(crate) max_header_fields: u32,
     pub(crate) max_header_line_bytes: u64,
     // attachments
@@ -328,6 +329,7 @@ impl Policy {
                 self.recipients.min_addresses_in_content,
             ),
             ("limits.max_parts", self.limits.max_parts),
+            ("limits.max_findings", self.limits.max_findings),
             ("limits.max_recipients", self.limits.max_recipients),
             ("limits.max_header_fields", self.limits.max_header_fields),
             (
@@ -375,6 +377,7 @@ impl Policy {
                 max_parts: 2000,
                 max_recipients: 100_000,
                 max_decoded_bytes: 128 << 20,
+                max_findings: 100_000,
                 max_header_fields: 1000,
                 max_header_line_bytes: 1 << 20,
                 max_archive_depth: 4,
