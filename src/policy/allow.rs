@@ -177,13 +177,7 @@ pub(crate) fn domain_may_receive(policy: &Policy, domain: &str, category: Catego
         .iter()
         .filter(|r| r.categories.contains(&category))
         .flat_map(|r| &r.domains)
-        .any(|d| {
-            let d = d.trim().trim_start_matches('.');
-            domain.eq_ignore_ascii_case(d)
-                || (domain.len() > d.len()
-                    && domain.as_bytes()[domain.len() - d.len() - 1] == b'.'
-                    && domain[domain.len() - d.len()..].eq_ignore_ascii_case(d))
-        })
+        .any(|d| crate::recipients::within_domain(domain, d))
 }
 
 /// The normal form of a value before hashing (see the module docs).

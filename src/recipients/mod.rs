@@ -302,12 +302,22 @@ pub(crate) fn domain_of(addr: &str) -> Option<&str> {
 
 /// `domain` equals one of `internal` or is a subdomain of one.
 fn is_internal(domain: &str, internal: &[String]) -> bool {
-    internal.iter().any(|d| {
-        domain == d
-            || (domain.len() > d.len()
-                && domain.ends_with(d.as_str())
-                && domain.as_bytes()[domain.len() - d.len() - 1] == b'.')
-    })
+    internal.iter().any(|d| within_domain(domain, d))
+}
+
+/// `domain` is `parent` or a subdomain of it (`mail.x.org` is within
+/// `x.org`, `notx.org` is not), compared case-insensitively.
+pub(crate) fn within_domain(domain: &str, parent: &str) -> bool {
+    let parent = parent.trim().trim_start_matches('.');
+    match domain.len().checked_sub(parent.len()) {
+        Some(0) => domain.eq_ignore_ascii_case(parent),
+        // The byte before the suffix is a `.`, so the suffix starts on a
+        // character boundary.
+        Some(cut) => {
+            domain.as_bytes()[cut - 1] == b'.' && domain[cut..].eq_ignore_ascii_case(parent)
+        }
+        None => false,
+    }
 }
 
 #[cfg(test)]
