@@ -515,3 +515,38 @@ fn time_and_memory_grow_linearly() {
     }
     assert!(failures.is_empty(), "super-linear growth: {failures:?}");
 }
+
+#[test]
+fn a_panic_inside_the_parser_leaves_a_header_only_report() {
+    // Found by fuzzing: a nested message whose own body is a second nested
+    // message without a boundary, both closed by the outer boundary, after
+    // a header line ended by a bare CR. mail-parser's boundary bookkeeping
+    // loses the parent part there; in builds with debug assertions (as these
+    // tests are) its `debug_assert!` panics, in release builds it recovers.
+    let raw = b"From: a@example.org\r\n\
+        Content-Type: multipart/mixed; boundary=\"f8\"\r\n\r\n\
+        preamble\r\n\
+        --f8\r\n\
+        Content-Type: message/rfc822\r\n\r\n\
+        From: b@example.org\r8\r\n\
+        Content-Type: message/rfc822\r\n\r\n\
+        From: c@example.org\r\n\
+        --f8--\r\n\r\n\
+        epilogue --f8--\r\n";
+    let report = auditor()
+        .audit(raw)
+        .expect("a report, not a panic or error");
+    if cfg!(debug_assertions) {
+        assert!(is_limit(&report, "parser"), "{:?}", report.truncated());
+        assert!(
+            report
+                .unscanned()
+                .iter()
+                .any(|u| u.reason == "parser-failure"),
+            "{:?}",
+            report.unscanned()
+        );
+    } else {
+        assert!(report.truncated().is_empty(), "{:?}", report.truncated());
+    }
+}

@@ -165,6 +165,9 @@ enum Guard {
     /// decode or of a nested message ([`MAX_PARAMETER_SECTIONS`]); those
     /// cannot be neutralised in place.
     Sections,
+    /// The parser panicked on this input (an internal consistency check of
+    /// mail-parser, compiled in only with debug assertions).
+    ParserPanic,
 }
 
 impl Guard {
@@ -173,6 +176,7 @@ impl Guard {
         match self {
             Guard::Nesting => "limits.max_nesting_depth",
             Guard::Sections => "max_parameter_sections",
+            Guard::ParserPanic => "parser",
         }
     }
 
@@ -181,6 +185,7 @@ impl Guard {
         match self {
             Guard::Nesting => "nesting-limit",
             Guard::Sections => "parameter-sections",
+            Guard::ParserPanic => "parser-failure",
         }
     }
 }
@@ -225,12 +230,27 @@ fn parse_or_headers(raw: &[u8]) -> Result<(Message<'_>, Option<Guard>), Error> {
     match parse_guarded(raw) {
         Ok(message) => Ok((message, None)),
         Err(guard) => Ok((
-            MessageParser::default()
-                .parse_headers(raw)
+            without_panic(|| MessageParser::default().parse_headers(raw))
+                .flatten()
                 .ok_or(Error::NotAMessage)?,
             Some(guard),
         )),
     }
+}
+
+/// Runs a mail-parser call, turning a panic into `None`.
+///
+/// mail-parser documents `parse` as never panicking, and in release builds it
+/// does not: its internal consistency checks are `debug_assert!`s, which a
+/// debug build of a service that uses this crate compiles in. A fuzzed input
+/// trips one (a nested message whose boundary bookkeeping the parser loses),
+/// and a library must not take its caller down for that. The message is
+/// then read as its header only and reported as incompletely scanned. The
+/// panic hook still runs; its payload is mail-parser's fixed text, never
+/// message content. With `panic = "abort"` nothing can be caught, but such
+/// builds are release builds, where the checks are compiled out.
+fn without_panic<T>(parse: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(parse)).ok()
 }
 
 /// Positions of the `*` of every RFC 2231 section marker (`*` then a digit,
@@ -298,7 +318,10 @@ fn parse_guarded(raw: &[u8]) -> Result<Message<'_>, Guard> {
     if !sections_ok {
         return Err(Guard::Sections);
     }
-    Ok(MessageParser::default().parse(raw).unwrap_or_default())
+    match without_panic(|| MessageParser::default().parse(raw)) {
+        Some(message) => Ok(message.unwrap_or_default()),
+        None => Err(Guard::ParserPanic),
+    }
 }
 
 /// Counts nested-message markers in `bytes` and in the layers a parser could
