@@ -121,13 +121,16 @@ impl Vocabulary {
     }
 
     /// Appends the whole-word context words in `text[range]` to `out`, in
-    /// order. Context is looked up only around candidates: short words
+    /// order, leaving out any that starts where or before the last one in
+    /// `out` does (searches over overlapping stretches). Context is looked up only around candidates: short words
     /// ("ni", "ip", "ref") occur inside many longer ones, and rejecting
     /// those everywhere in a long text would cost more than the scan.
     pub(crate) fn find(&self, text: &str, range: Range<usize>, out: &mut Vec<Hit>) {
         let input = Input::new(text).range(range);
+        let seen_to = out.last().map(|hit| hit.start);
         for m in self.automaton.find_iter(input) {
-            if whole_word(text, m.start(), m.end()) {
+            let seen = seen_to.is_some_and(|last| last >= m.start());
+            if !seen && whole_word(text, m.start(), m.end()) {
                 out.push(Hit {
                     start: m.start(),
                     end: m.end(),
@@ -167,6 +170,15 @@ pub(crate) struct Table {
     pub(crate) columns: Vec<Meaning>,
     /// Some column is health vocabulary (e.g. "Condition").
     pub(crate) health: bool,
+    /// The last position looked up and its column, so that lookups in
+    /// document order read each line once.
+    cursor: Option<Cursor>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Cursor {
+    at: usize,
+    column: usize,
 }
 
 impl Table {
@@ -202,6 +214,7 @@ impl Table {
             .columns
             .resize(count(first, delimiter) + 1, Meaning::default());
         table.health = false;
+        table.cursor = None;
         hits.clear();
         vocabulary.find(text, 0..first_end, hits);
         for hit in hits.iter() {
@@ -214,14 +227,28 @@ impl Table {
         true
     }
 
-    /// The meaning of the column that holds byte `at` of `text`.
-    pub(crate) fn column_at(&self, text: &str, at: usize) -> Option<Meaning> {
+    /// The meaning of the column that holds byte `at` of `text`. Linear over
+    /// a part when called in document order: each call reads only the text
+    /// since the previous one.
+    pub(crate) fn column_at(&mut self, text: &str, at: usize) -> Option<Meaning> {
         if at < self.body_start {
             return None;
         }
         let bytes = text.as_bytes();
-        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-        let column = memchr::memchr_iter(self.delimiter, &bytes[line_start..at]).count();
+        let (from, mut column) = match self.cursor {
+            Some(c) if c.at <= at => (c.at, c.column),
+            _ => (0, 0),
+        };
+        // From the start of `at`'s line, or from the last lookup on it.
+        let read = match memchr::memrchr(b'\n', &bytes[from..at]) {
+            Some(i) => {
+                column = 0;
+                from + i + 1
+            }
+            None => from,
+        };
+        column += memchr::memchr_iter(self.delimiter, &bytes[read..at]).count();
+        self.cursor = Some(Cursor { at, column });
         self.columns.get(column).copied()
     }
 }

@@ -39,6 +39,9 @@ const CONTEXT_WINDOW: usize = 48;
 const HEALTH_WINDOW: usize = 300;
 /// The longest text an alternative pattern is tried over at one position.
 const CANDIDATE_WINDOW: usize = 128;
+/// How far incremental context searches back up over text already searched:
+/// longer than any context word, so one that straddles the seam is found.
+const SEAM: usize = 32;
 /// At most this many patterns over all rules (checked by a test).
 const MAX_PATTERNS: usize = 64;
 /// How much a negative label lowers confidence.
@@ -72,8 +75,10 @@ struct Candidate {
 /// Per-scan working memory, reused across parts and messages.
 #[derive(Debug)]
 struct Scratch {
-    /// Context words in the window before the current candidate.
+    /// Context words found so far in the part, in order.
     hits: Vec<Hit>,
+    /// The text before this offset has been searched for context words.
+    context_scanned_to: usize,
     /// Health words found so far, near identifiers.
     health_hits: Vec<usize>,
     /// The text before this offset has been searched for health words.
@@ -162,6 +167,7 @@ impl Scanner {
         let pooled = self.scratch.lock().ok().and_then(|mut pool| pool.pop());
         pooled.unwrap_or_else(|| Scratch {
             hits: Vec::new(),
+            context_scanned_to: 0,
             health_hits: Vec::new(),
             health_scanned_to: 0,
             candidates: Vec::new(),
@@ -208,6 +214,8 @@ impl Scanner {
                 &mut scratch.hits,
                 &mut scratch.table,
             );
+        scratch.hits.clear();
+        scratch.context_scanned_to = 0;
 
         // Candidates are bounded too (overlap resolution may drop some, so
         // keep a margin): a part full of addresses must not hold millions.
@@ -338,12 +346,19 @@ impl Scanner {
             }
         });
         if support == 0 {
-            let mut from = start.saturating_sub(CONTEXT_WINDOW);
-            while !text.is_char_boundary(from) {
-                from -= 1;
+            // Search only the windows before candidates, each stretch once
+            // (dense candidates share their windows). Stretches overlap by
+            // a word's length, so a word across the seam is seen whole.
+            if scratch.context_scanned_to < start {
+                let mut from = start
+                    .saturating_sub(CONTEXT_WINDOW)
+                    .max(scratch.context_scanned_to.saturating_sub(SEAM));
+                while !text.is_char_boundary(from) {
+                    from -= 1;
+                }
+                self.vocabulary.find(text, from..start, &mut scratch.hits);
+                scratch.context_scanned_to = start;
             }
-            scratch.hits.clear();
-            self.vocabulary.find(text, from..start, &mut scratch.hits);
             support = if rule.check == Check::BirthDate {
                 i32::from(labelled_birth_date(text, start, &scratch.hits, bit))
             } else {
@@ -364,7 +379,7 @@ impl Scanner {
                 // the seam is seen whole.
                 let mut from = start
                     .saturating_sub(HEALTH_WINDOW)
-                    .max(scratch.health_scanned_to.saturating_sub(32));
+                    .max(scratch.health_scanned_to.saturating_sub(SEAM));
                 let mut to = (end + HEALTH_WINDOW).min(text.len());
                 while !text.is_char_boundary(from) {
                     from -= 1;
@@ -687,6 +702,33 @@ pub(crate) mod tests {
         let count: usize = RULES.iter().map(|r| r.patterns.len()).sum();
         assert!(count <= MAX_PATTERNS);
         assert!(RULES.len() <= 32, "rule bit sets are u32");
+    }
+
+    #[test]
+    fn every_context_word_is_shorter_than_the_seam() {
+        let words = RULES
+            .iter()
+            .flat_map(|r| r.context.iter().chain(r.negative))
+            .chain(rules::HEALTH_WORDS);
+        for word in words {
+            assert!(word.len() < SEAM, "{word}");
+        }
+    }
+
+    #[test]
+    fn labels_count_for_dense_candidates_and_across_search_seams() {
+        // Each value's own label, however close the values sit.
+        let text = "NHS number: 943 476 5919, phone: 020 7946 0958, NHS number: 401 023 2137";
+        let found = scan(text);
+        assert_eq!(
+            types(&found),
+            vec![DataType::NhsNumber, DataType::Phone, DataType::NhsNumber]
+        );
+        // A label is found even when the earlier candidate's search ended
+        // inside it.
+        let text = format!("ref 12345678 {} date of birth: 14/07/1983", "x".repeat(40));
+        let found = scan(&text);
+        assert!(types(&found).contains(&DataType::Dob), "{found:?}");
     }
 
     #[test]

@@ -167,16 +167,37 @@ fn push_text(out: &mut String, text: &str) {
     push_collapsed(out, rest);
 }
 
+/// Appends `text` with each run of white space (no-break spaces included)
+/// collapsed to one space, and none at the start of `out` or after white
+/// space already there. Copies runs of other characters whole.
 fn push_collapsed(out: &mut String, text: &str) {
-    for c in text.chars() {
-        if c.is_whitespace() || c == '\u{a0}' {
+    let bytes = text.as_bytes();
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, width) = if b.is_ascii() {
+            (
+                matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'),
+                1,
+            )
+        } else {
+            // Only a few non-ASCII characters are white space: decode here.
+            match text[i..].chars().next() {
+                Some(c) => (c.is_whitespace(), c.len_utf8()),
+                None => break,
+            }
+        };
+        if space {
+            out.push_str(&text[run_start..i]);
             if !out.is_empty() && !out.ends_with(char::is_whitespace) {
                 out.push(' ');
             }
-        } else {
-            out.push(c);
+            run_start = i + width;
         }
+        i += width;
     }
+    out.push_str(&text[run_start..]);
 }
 
 /// Decodes `&name;`, `&#123;` or `&#x1F;` at the start of `s`: the character
@@ -253,6 +274,19 @@ mod tests {
             "&unknown; &#xZZ; & A"
         );
         assert_eq!(html_to_text("<!-- never closed"), "");
+    }
+
+    #[test]
+    fn white_space_of_every_kind_collapses_to_one_space() {
+        assert_eq!(
+            html_to_text("a \t\r\n b\u{a0}\u{a0}c\u{2003}d\u{3000} e\u{b}f"),
+            "a b c d e f"
+        );
+        assert_eq!(html_to_text(" \u{a0} lead"), "lead");
+        assert_eq!(
+            html_to_text("Zoë Şahin 07700 900123"),
+            "Zoë Şahin 07700 900123"
+        );
     }
 
     proptest::proptest! {

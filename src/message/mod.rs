@@ -7,9 +7,6 @@
 //! every part it does not read as [`Unscanned`], with the reason.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
-
-use aho_corasick::AhoCorasick;
 
 use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
@@ -335,17 +332,8 @@ fn within_marker_budget(
     budget: &mut usize,
     sections_ok: &mut bool,
 ) -> bool {
-    static MARKERS: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    let Some(markers) = MARKERS.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(NESTED_MESSAGE_MARKERS)
-            .ok()
-    }) else {
-        return false;
-    };
     let mut found = 0usize;
-    for _ in markers.find_iter(bytes) {
+    for _ in nested_message_markers(bytes) {
         if *budget == 0 {
             return false;
         }
@@ -369,6 +357,32 @@ fn within_marker_budget(
     let decoded = decode_base64_runs(bytes);
     *sections_ok &= excess_parameter_sections(&decoded).is_empty();
     decoded.is_empty() || within_marker_budget(&decoded, layers - 1, budget, sections_ok)
+}
+
+/// Where `bytes` hold a media subtype that could make mail-parser read a part
+/// as a nested message: one of [`NESTED_MESSAGE_MARKERS`], in any case,
+/// after a `/` or after the `)` that closes a comment, with only white
+/// space, line breaks, quotes or backslashes between. Its Content-Type reader
+/// skips exactly those before a subtype and takes the subtype as one
+/// contiguous slice of the input, so this finds every marker it acts on, and
+/// more (any such text anywhere counts, not only in Content-Type fields).
+///
+/// memchr finds the anchors; the skipped run after one anchor never holds
+/// another, so the whole scan reads each byte at most twice. (A
+/// case-insensitive Aho-Corasick search for the bare words, which this
+/// replaced, was a fifth of the audit's time on ordinary mail.)
+fn nested_message_markers(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    memchr::memchr2_iter(b'/', b')', bytes).filter_map(move |anchor| {
+        let mut at = anchor + 1;
+        while let Some(b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\\') = bytes.get(at) {
+            at += 1;
+        }
+        let word = bytes.get(at..at + 6)?;
+        NESTED_MESSAGE_MARKERS
+            .iter()
+            .any(|marker| word.eq_ignore_ascii_case(marker.as_bytes()))
+            .then_some(at)
+    })
 }
 
 /// Decodes `=XX` escapes and soft line breaks, or `None` when there are none.
@@ -1020,15 +1034,70 @@ mod tests {
     }
 
     #[test]
+    fn subtype_markers_follow_a_slash_or_a_comment() {
+        let count = |b: &[u8]| nested_message_markers(b).count();
+        assert_eq!(count(b"Content-Type: message/rfc822"), 1);
+        assert_eq!(count(b"Content-Type: MESSAGE/Global;"), 1);
+        assert_eq!(count(b"Content-Type: multipart/ \"digest\""), 1);
+        assert_eq!(count(b"Content-Type: message/\r\n\trfc822"), 1);
+        assert_eq!(count(b"Content-Type: message/(a (b) c) rfc822"), 1);
+        assert_eq!(count(b"Content-Type: message/\\rfc822"), 1);
+        assert_eq!(count(b"Content-Type: message/rfc"), 0);
+        // The words elsewhere are not subtypes.
+        assert_eq!(count(b"see RFC822 and the global digest"), 0);
+    }
+
+    /// What may stand around a media type's `/` in a Content-Type field.
+    const JUNK: [&str; 10] = [
+        " ",
+        "\t",
+        "\r\n ",
+        "\"",
+        "\\",
+        "(c)",
+        "(a (b) c)",
+        "x",
+        ";",
+        "(",
+    ];
+
+    proptest::proptest! {
+        /// Whatever Content-Type field mail-parser reads as a nested-message
+        /// or digest subtype, the marker scan has counted.
+        #[test]
+        fn every_subtype_mail_parser_reads_is_counted(
+            media_type in proptest::sample::select(vec!["message", "multipart", "x", ""]),
+            before in proptest::collection::vec(proptest::sample::select(JUNK.to_vec()), 0..4),
+            after in proptest::collection::vec(proptest::sample::select(JUNK.to_vec()), 0..4),
+            subtype in proptest::sample::select(vec!["rfc822", "RFC822", "gLoBaL", "digest", "rfc"]),
+            tail in proptest::collection::vec(proptest::sample::select(JUNK.to_vec()), 0..3),
+        ) {
+            let pieces = [vec![media_type], before, vec!["/"], after, vec![subtype], tail].concat();
+            let field: String = pieces.concat();
+            let raw = format!("Content-Type: {field}\r\nSubject: s\r\n\r\nbody\r\n");
+            let counted = nested_message_markers(raw.as_bytes()).count();
+            if let Some(message) = MessageParser::default().parse(raw.as_bytes()) {
+                if let Some(subtype) = message.root_part().content_type().and_then(|c| c.subtype()) {
+                    let marker = NESTED_MESSAGE_MARKERS
+                        .iter()
+                        .any(|m| subtype.eq_ignore_ascii_case(m));
+                    proptest::prop_assert!(!marker || counted > 0, "{:?} -> {:?}", field, subtype);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn markers_are_found_in_every_encoded_layer() {
         let plain = b"Content-Type: Message/RFC822\r\n".repeat(3);
         let mut budget = 10;
         assert!(within_marker_budget(&plain, 0, &mut budget, &mut true));
         assert_eq!(budget, 7);
-        // "rfc822" base64-encoded, then quoted-printable-encoded, inside a
-        // part that declares a nested message: found in the decoded layers
-        // (the count may include the same marker by several decodings)...
-        let hidden = b"Content-Type: message/rfc822\r\n\r\ncmZ=6AODIy\r\n";
+        // "Type: message/rfc822 xyz" base64-encoded, then quoted-printable-
+        // encoded, inside a part that declares a nested message: found in
+        // the decoded layers (the count may include the same marker by
+        // several decodings)...
+        let hidden = b"Content-Type: message/rfc822\r\n\r\nVHlwZTogbWVzc2Fn=5AS9yZmM4MjIgeHl6\r\n";
         let mut budget = 10;
         assert!(within_marker_budget(hidden, 0, &mut budget, &mut true));
         assert_eq!(budget, 9);
@@ -1040,7 +1109,7 @@ mod tests {
         // in a multipart/digest.
         let mut budget = 10;
         assert!(within_marker_budget(
-            b"cmZ=6AODIy\r\n",
+            b"VHlwZTogbWVzc2Fn=5AS9yZmM4MjIgeHl6\r\n",
             3,
             &mut budget,
             &mut true
