@@ -42,6 +42,11 @@ const CANDIDATE_WINDOW: usize = 128;
 /// How far incremental context searches back up over text already searched:
 /// longer than any context word, so one that straddles the seam is found.
 const SEAM: usize = 32;
+/// Memory for each lazy DFA's cache of states (regex-automata's default is
+/// 2 MiB). The patterns together need more states than that on text full of
+/// numbers, and a cache that fills up is cleared and rebuilt; that rebuilding
+/// was the scan's largest cost on such text.
+const LAZY_DFA_CACHE: usize = 16 << 20;
 /// At most this many patterns over all rules (checked by a test).
 const MAX_PATTERNS: usize = 64;
 /// How much a negative label lowers confidence.
@@ -144,7 +149,11 @@ impl Scanner {
         }
         let build = |kind: MatchKind| {
             meta::Builder::new()
-                .configure(meta::Config::new().match_kind(kind))
+                .configure(
+                    meta::Config::new()
+                        .match_kind(kind)
+                        .hybrid_cache_capacity(LAZY_DFA_CACHE),
+                )
                 .build_many(&patterns)
                 .map_err(|e| compile_error(e.to_string()))
         };
