@@ -96,20 +96,11 @@ impl Summary {
             self.incomplete += 1;
         }
         for v in report.violations() {
-            *self
-                .violations_by_rule
-                .entry(v.rule.to_string())
-                .or_default() += 1;
+            bump(&mut self.violations_by_rule, &v.rule);
         }
         for f in report.findings() {
-            *self
-                .findings_by_type
-                .entry(f.data_type.as_str().to_string())
-                .or_default() += 1;
-            *self
-                .findings_by_category
-                .entry(f.category.as_str().to_string())
-                .or_default() += 1;
+            bump(&mut self.findings_by_type, f.data_type.as_str());
+            bump(&mut self.findings_by_category, f.category.as_str());
         }
         if let (Some(sender), false) = (report.sender(), report.violations().is_empty()) {
             let tally = self.senders.entry(sender.id.clone()).or_default();
@@ -220,6 +211,16 @@ impl Summary {
             }
         }
         out
+    }
+}
+
+/// Adds one to `key`'s count, allocating the key only the first time.
+fn bump(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(count) => *count += 1,
+        None => {
+            counts.insert(key.to_string(), 1);
+        }
     }
 }
 

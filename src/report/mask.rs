@@ -7,15 +7,20 @@ pub fn mask_email(address: &str) -> String {
     let Some((local, domain)) = address.rsplit_once('@') else {
         return mask_tail(address, 2);
     };
-    let first = |s: &str| s.chars().next().map(String::from).unwrap_or_default();
     let tld = domain.rsplit_once('.').map(|(_, t)| t).unwrap_or("");
     // A long top-level label is not a public suffix but part of the name.
-    let tld = if tld.len() <= 6 && tld.chars().all(|c| c.is_ascii_alphabetic()) {
+    let tld = if tld.len() <= 6 && tld.bytes().all(|b| b.is_ascii_alphabetic()) {
         tld
     } else {
         "***"
     };
-    format!("{}***@{}***.{}", first(local), first(domain), tld)
+    let mut masked = String::with_capacity(16 + tld.len());
+    masked.extend(local.chars().next());
+    masked.push_str("***@");
+    masked.extend(domain.chars().next());
+    masked.push_str("***.");
+    masked.push_str(tld);
+    masked
 }
 
 /// Masks every letter and digit but the last `keep` ones (at most 4),
@@ -25,22 +30,18 @@ pub fn mask_tail(value: &str, keep: usize) -> String {
     let alnum = value.chars().filter(|c| c.is_alphanumeric()).count();
     // Short values keep less, so that at most half of one is ever shown.
     let keep = keep.min(alnum / 2);
+    let hidden = alnum - keep;
+    let mut masked = String::with_capacity(value.len());
     let mut seen = 0;
-    value
-        .chars()
-        .map(|c| {
-            if c.is_alphanumeric() {
-                seen += 1;
-                if seen > alnum - keep {
-                    c
-                } else {
-                    '*'
-                }
-            } else {
-                c
-            }
-        })
-        .collect()
+    for c in value.chars() {
+        if c.is_alphanumeric() {
+            seen += 1;
+            masked.push(if seen > hidden { c } else { '*' });
+        } else {
+            masked.push(c);
+        }
+    }
+    masked
 }
 
 #[cfg(test)]
@@ -52,6 +53,9 @@ mod tests {
         assert_eq!(mask_email("jane.doe@gmail.com"), "j***@g***.com");
         assert_eq!(mask_email("x@nhs.net"), "x***@n***.net");
         assert_eq!(mask_email("noatsign"), "******gn");
+        assert_eq!(mask_email("zoë@bücher.de"), "z***@b***.de");
+        assert_eq!(mask_email("a@b.c0m"), "a***@b***.***");
+        assert_eq!(mask_email("@x"), "***@x***.");
     }
 
     #[test]
