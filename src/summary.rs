@@ -96,7 +96,7 @@ impl Summary {
             self.incomplete += 1;
         }
         for v in report.violations() {
-            bump(&mut self.violations_by_rule, &v.rule);
+            bump(&mut self.violations_by_rule, v.rule);
         }
         for f in report.findings() {
             bump(&mut self.findings_by_type, f.data_type.as_str());
