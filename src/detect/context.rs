@@ -93,10 +93,15 @@ impl Vocabulary {
         // reports only the longer phrase.
         let inherited: Vec<Meaning> = words
             .iter()
-            .map(|phrase| {
-                let mut meaning = Meaning::default();
+            .zip(&meanings)
+            .map(|(phrase, own)| {
+                let mut meaning = *own;
+                // Only a phrase of several words holds another word whole.
+                if phrase.bytes().all(|b| b.is_ascii_alphabetic()) {
+                    return meaning;
+                }
                 for (word, m) in words.iter().zip(&meanings) {
-                    if contains_word(phrase, word) {
+                    if word.len() < phrase.len() && contains_word(phrase, word) {
                         meaning.merge(*m);
                     }
                 }
