@@ -200,6 +200,26 @@ fn push_collapsed(out: &mut String, text: &str) {
     out.push_str(&text[run_start..]);
 }
 
+/// `a` and `b` hold the same characters once every run of white space (no-
+/// break spaces included) counts as one space and leading and trailing
+/// white space is ignored.
+pub(crate) fn same_words(a: &str, b: &str) -> bool {
+    let mut a = words(a);
+    let mut b = words(b);
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x == y => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The non-white-space runs of `text`.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(char::is_whitespace).filter(|w| !w.is_empty())
+}
+
 /// Decodes `&name;`, `&#123;` or `&#x1F;` at the start of `s`: the character
 /// (`None` for invisible ones) and the length of the reference.
 fn decode_reference(s: &str) -> Option<(Option<char>, usize)> {
@@ -287,6 +307,18 @@ mod tests {
             html_to_text("Zoë Şahin 07700 900123"),
             "Zoë Şahin 07700 900123"
         );
+    }
+
+    #[test]
+    fn same_words_ignores_only_white_space() {
+        use super::same_words;
+        assert!(same_words(
+            "Dear Jo,\r\n\r\nNHS 943 476 5919\r\n",
+            "Dear Jo,\nNHS 943\u{a0}476 5919"
+        ));
+        assert!(same_words("", " \n"));
+        assert!(!same_words("NHS 943 476 5919", "NHS 9434765919"));
+        assert!(!same_words("a b", "a b c"));
     }
 
     proptest::proptest! {

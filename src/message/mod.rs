@@ -703,6 +703,11 @@ impl<'a> Walker<'_, 'a> {
                     TextKind::Body
                 };
                 let text = html::html_to_text(html);
+                if kind == TextKind::Body && self.repeats_plain_sibling(&section, &text) {
+                    // The usual text/html alternative of a text/plain
+                    // body: the same text, scanned once, at the plain part.
+                    return;
+                }
                 self.push_text(part_location(part, section), kind, Cow::Owned(text), true);
             }
             PartType::Message(nested) => {
@@ -898,6 +903,19 @@ impl<'a> Walker<'_, 'a> {
         for limit in extraction.limits_hit {
             self.note_truncated(limit);
         }
+    }
+
+    /// The last text read is a plain body part, a sibling of `section`, with
+    /// the same text as `text` once white space is collapsed.
+    fn repeats_plain_sibling(&self, section: &str, text: &str) -> bool {
+        let parent = |s: &str| s.rsplit_once('.').map_or("", |(p, _)| p).to_string();
+        self.view.texts.last().is_some_and(|last| {
+            last.kind == TextKind::Body
+                && !last.from_html
+                && last.location.inner.is_none()
+                && parent(&last.location.part) == parent(section)
+                && html::same_words(&last.text, text)
+        })
     }
 
     fn push_text(
