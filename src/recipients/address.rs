@@ -87,13 +87,14 @@ pub(crate) fn parse_address_list<'a>(
     !truncated
 }
 
-/// A word of an entry, borrowed from the raw header value unless unescaping
-/// or folding changed it.
+/// A word of an entry, as bytes borrowed from the raw header value unless
+/// unescaping or folding changed them. Most words belong to display names and
+/// are never read as text, so they are only decoded when joined.
 #[derive(Debug, Clone)]
 enum WordPiece<'a> {
-    Atom(Cow<'a, str>),
-    Quoted(Cow<'a, str>),
-    Literal(Cow<'a, str>),
+    Atom(&'a [u8]),
+    Quoted(Cow<'a, [u8]>),
+    Literal(&'a [u8]),
     Special(u8),
 }
 
@@ -133,24 +134,29 @@ impl<'a> Pending<'a> {
         entry
     }
 
+    /// The entry of a name-addr, from the trimmed inside of its `<...>`.
+    fn angle_entry<'s>(&self, inner: &'s str) -> Option<Entry<'s>> {
+        if inner.is_empty() {
+            // `<>` is the null reverse-path, not a recipient.
+            return if self.words.is_empty() {
+                None
+            } else {
+                Some(Entry::Malformed)
+            };
+        }
+        Some(validate_addr_spec(strip_route(inner)))
+    }
+
     fn entry(&self, joined: &mut String) -> Option<Entry<'a>> {
         if self.malformed {
             return Some(Entry::Malformed);
         }
         if let Some(inner) = &self.angle {
             // name-addr: the display name is whatever words precede it.
-            if inner.trim().is_empty() {
-                // `<>` is the null reverse-path, not a recipient.
-                return if self.words.is_empty() {
-                    None
-                } else {
-                    Some(Entry::Malformed)
-                };
-            }
-            return Some(match inner {
-                Cow::Borrowed(inner) => validate_addr_spec(strip_route(inner.trim())),
-                Cow::Owned(inner) => validate_addr_spec(strip_route(inner.trim())).into_owned(),
-            });
+            return match inner {
+                Cow::Borrowed(inner) => self.angle_entry(inner.trim()),
+                Cow::Owned(inner) => self.angle_entry(inner.trim()).map(Entry::into_owned),
+            };
         }
         if self.words.is_empty() {
             return None;
@@ -172,10 +178,11 @@ impl<'a> Pending<'a> {
         joined.clear();
         for piece in &self.words {
             match piece {
-                WordPiece::Atom(s) | WordPiece::Literal(s) => joined.push_str(s),
+                // Each piece decoded on its own, as when pieces were text.
+                WordPiece::Atom(s) | WordPiece::Literal(s) => joined.push_str(&text(s)),
                 WordPiece::Quoted(s) => {
                     joined.push('"');
-                    joined.push_str(s);
+                    joined.push_str(&text(s));
                     joined.push('"');
                 }
                 WordPiece::Special(c) => joined.push(char::from(*c)),
@@ -197,7 +204,7 @@ fn strip_route(inner: &str) -> &str {
 
 /// Checks `local@domain` and lower-cases it.
 pub(crate) fn validate_addr_spec(spec: &str) -> Entry<'_> {
-    let Some(at) = spec.rfind('@') else {
+    let Some(at) = spec.bytes().rposition(|b| b == b'@') else {
         return Entry::Malformed;
     };
     let (local, domain) = (&spec[..at], &spec[at + 1..]);
@@ -217,13 +224,13 @@ pub(crate) fn validate_addr_spec(spec: &str) -> Entry<'_> {
 
 /// `spec.to_lowercase()`, borrowed when that changes nothing.
 fn lower_case(spec: &str) -> Cow<'_, str> {
-    if !spec.is_ascii() {
+    if spec.bytes().all(|b| has_class(b, LOWER)) {
+        Cow::Borrowed(spec)
+    } else if !spec.is_ascii() {
         Cow::Owned(spec.to_lowercase())
-    } else if spec.bytes().any(|b| b.is_ascii_uppercase()) {
+    } else {
         // Same result as `to_lowercase` on ASCII, without its per-character work.
         Cow::Owned(spec.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(spec)
     }
 }
 
@@ -247,31 +254,69 @@ fn is_dot_atom(local: &str) -> bool {
     !after_dot
 }
 
+/// The byte may stand in a dot-atom local part (`.` included).
+const LOCAL: u8 = 1;
+/// The byte may stand in a domain label: letter, digit, `-` or UTF-8.
+const LABEL: u8 = 2;
+/// Lower-casing leaves the byte as it is: ASCII, not an upper-case letter.
+const LOWER: u8 = 4;
+
+/// What each byte may be, looked up once per byte instead of a chain of
+/// comparisons: the address checks run on every recipient.
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let byte = b as u8;
+        let alphanumeric = byte.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alphanumeric || byte >= 0x80 || is_local_special(byte) {
+            class |= LOCAL;
+        }
+        if alphanumeric || byte == b'-' || byte >= 0x80 {
+            class |= LABEL;
+        }
+        if byte.is_ascii() && !byte.is_ascii_uppercase() {
+            class |= LOWER;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+};
+
+fn has_class(b: u8, class: u8) -> bool {
+    BYTE_CLASS[usize::from(b)] & class != 0
+}
+
 fn is_local_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || b >= 0x80
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'/'
-                | b'='
-                | b'?'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'{'
-                | b'|'
-                | b'}'
-                | b'~'
-                | b'.'
-        )
+    has_class(b, LOCAL)
+}
+
+/// The specials RFC 5322 allows in an atom, and the dot of a dot-atom.
+const fn is_local_special(b: u8) -> bool {
+    matches!(
+        b,
+        b'!' | b'#'
+            | b'$'
+            | b'%'
+            | b'&'
+            | b'\''
+            | b'*'
+            | b'+'
+            | b'-'
+            | b'/'
+            | b'='
+            | b'?'
+            | b'^'
+            | b'_'
+            | b'`'
+            | b'{'
+            | b'|'
+            | b'}'
+            | b'~'
+            | b'.'
+    )
 }
 
 /// A domain in a recipient address: dot-separated labels of letters, digits
@@ -281,22 +326,29 @@ pub(crate) fn is_valid_domain(domain: &str) -> bool {
     if domain.starts_with('[') && domain.ends_with(']') {
         return domain.len() > 2;
     }
-    let mut labels = 0;
-    // `.` is ASCII, so splitting the bytes splits the characters.
-    for label in domain.as_bytes().split(|&b| b == b'.') {
-        if label.is_empty()
-            || label.len() > 63
-            || label.first() == Some(&b'-')
-            || label.last() == Some(&b'-')
-            || !label
-                .iter()
-                .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80)
-        {
-            return false;
+    // One pass over the bytes; a label ends at a `.` or at the end.
+    let mut labels = 0usize;
+    let mut label_len = 0usize;
+    let mut previous = b'.';
+    for &b in domain.as_bytes() {
+        if b == b'.' {
+            if label_len == 0 || previous == b'-' {
+                return false;
+            }
+            labels += 1;
+            label_len = 0;
+        } else {
+            if !has_class(b, LABEL) || (label_len == 0 && b == b'-') {
+                return false;
+            }
+            label_len += 1;
+            if label_len > 63 {
+                return false;
+            }
         }
-        labels += 1;
+        previous = b;
     }
-    labels >= 2
+    label_len > 0 && previous != b'-' && labels >= 1
 }
 
 /// The bytes as text: borrowed when they are UTF-8 (checked without the
@@ -374,7 +426,7 @@ impl<'a> Reader<'a> {
 
     /// The content of a quoted string, unescaped and unfolded; the opening
     /// quote is at `pos`.
-    fn read_quoted(&mut self) -> Cow<'a, str> {
+    fn read_quoted(&mut self) -> Cow<'a, [u8]> {
         let raw = self.raw;
         self.pos += 1;
         let start = self.pos;
@@ -385,7 +437,7 @@ impl<'a> Reader<'a> {
                 b'"' => {
                     let content = &raw[start..self.pos];
                     self.pos += 1;
-                    return text(content);
+                    return Cow::Borrowed(content);
                 }
                 b'\\' | b'\r' | b'\n' => break,
                 _ => self.pos += 1,
@@ -406,10 +458,10 @@ impl<'a> Reader<'a> {
                 _ => out.push(b),
             }
         }
-        Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+        Cow::Owned(out)
     }
 
-    fn read_literal(&mut self) -> Cow<'a, str> {
+    fn read_literal(&mut self) -> &'a [u8] {
         let raw = self.raw;
         let start = self.pos;
         while let Some(&b) = raw.get(self.pos) {
@@ -418,7 +470,7 @@ impl<'a> Reader<'a> {
                 break;
             }
         }
-        text(raw.get(start..self.pos).unwrap_or_default())
+        raw.get(start..self.pos).unwrap_or_default()
     }
 
     /// The inside of `<...>`, with comments and folding removed.
@@ -453,7 +505,7 @@ impl<'a> Reader<'a> {
                 b'"' => {
                     let quoted = self.read_quoted();
                     out.push(b'"');
-                    out.extend_from_slice(quoted.as_bytes());
+                    out.extend_from_slice(text(&quoted).as_bytes());
                     out.push(b'"');
                 }
                 b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
@@ -467,7 +519,7 @@ impl<'a> Reader<'a> {
         Cow::Owned(String::from_utf8_lossy(&out).into_owned())
     }
 
-    fn read_atom(&mut self) -> Cow<'a, str> {
+    fn read_atom(&mut self) -> &'a [u8] {
         let raw = self.raw;
         let start = self.pos;
         while let Some(&b) = raw.get(self.pos) {
@@ -498,7 +550,7 @@ impl<'a> Reader<'a> {
             // Defensive: never loop without progress.
             self.pos += 1;
         }
-        text(raw.get(start..self.pos).unwrap_or_default())
+        raw.get(start..self.pos).unwrap_or_default()
     }
 }
 
@@ -695,6 +747,29 @@ mod tests {
                 reference::address::parse_address_list(list.as_bytes(), usize::MAX, &mut old);
             proptest::prop_assert_eq!(complete, old_complete);
             proptest::prop_assert_eq!(new, lower_reference(old));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn same_domains_as_reference(domain in "[a-zA-Z0-9.\\-\u{e9}\\[\\] ]{0,12}|[a-z]{60,66}\\.[a-z]{1,3}") {
+            proptest::prop_assert_eq!(
+                is_valid_domain(&domain),
+                reference::address::is_valid_domain(&domain)
+            );
+        }
+    }
+
+    #[test]
+    fn byte_classes_match_their_definitions() {
+        for b in 0..=u8::MAX {
+            let local =
+                b.is_ascii_alphanumeric() || b >= 0x80 || b"!#$%&'*+-/=?^_`{|}~.".contains(&b);
+            assert_eq!(has_class(b, LOCAL), local, "{b:#x}");
+            let label = b.is_ascii_alphanumeric() || b == b'-' || b >= 0x80;
+            assert_eq!(has_class(b, LABEL), label, "{b:#x}");
+            let lower = b.is_ascii() && !b.is_ascii_uppercase();
+            assert_eq!(has_class(b, LOWER), lower, "{b:#x}");
         }
     }
 

@@ -266,15 +266,14 @@ impl RecipientRules {
         let mut visible = 0;
         let mut external = 0;
         let mut consumer = 0;
-        let mut external_domains: Vec<&str> = Vec::new();
         let mut visible_headers: Vec<&'static str> = Vec::new();
-        // Where each external receiving domain first appears, in the order
-        // To, Cc, Bcc, then the envelope.
+        // Every external domain that receives the message, with the first
+        // place it appears in the order To, Cc, Bcc, then the envelope.
+        // Visible recipients go in first, so the domains in the map after
+        // them are the distinct external visible domains.
         let mut external_recipient_domains: BTreeMap<String, &'static str> = BTreeMap::new();
-        for recipient in &recipients {
-            if recipient.visible() {
-                visible += 1;
-            }
+        for recipient in recipients.iter().filter(|r| r.visible()) {
+            visible += 1;
             // Header addresses are already lower-cased, so their domains are.
             let Some(domain) = domain_of(recipient.address) else {
                 continue;
@@ -284,10 +283,8 @@ impl RecipientRules {
             }
             let place = if recipient.to {
                 "HEADER.To"
-            } else if recipient.cc {
-                "HEADER.Cc"
             } else {
-                "HEADER.Bcc"
+                "HEADER.Cc"
             };
             match external_recipient_domains.get_mut(domain) {
                 Some(first) => {
@@ -299,11 +296,7 @@ impl RecipientRules {
                     external_recipient_domains.insert(domain.to_owned(), place);
                 }
             }
-            if !recipient.visible() {
-                continue;
-            }
             external += 1;
-            external_domains.push(domain);
             if let Some(header) = recipient.origin {
                 if !visible_headers.contains(&header) {
                     visible_headers.push(header);
@@ -313,9 +306,11 @@ impl RecipientRules {
                 consumer += 1;
             }
         }
-        external_domains.sort_unstable();
-        external_domains.dedup();
-
+        let external_domains = external_recipient_domains.len();
+        let blind = recipients
+            .iter()
+            .filter(|r| !r.visible())
+            .map(|r| r.address);
         let rcpt: Vec<String> = envelope.map_or_else(Vec::new, |e| {
             e.rcpt_to
                 .iter()
@@ -327,13 +322,17 @@ impl RecipientRules {
                 })
                 .collect()
         });
-        for addr in &rcpt {
-            // Lower-cased above, so the domain is too.
+        // Lower-cased, so their domains are too; blind copies after every
+        // visible recipient, the envelope last.
+        let unseen = blind
+            .map(|a| (a, "HEADER.Bcc"))
+            .chain(rcpt.iter().map(|a| (a.as_str(), "ENVELOPE.RCPT-TO")));
+        for (addr, place) in unseen {
             if let Some(domain) = domain_of(addr) {
                 if !is_internal(domain, &internal)
                     && !external_recipient_domains.contains_key(domain)
                 {
-                    external_recipient_domains.insert(domain.to_owned(), "ENVELOPE.RCPT-TO");
+                    external_recipient_domains.insert(domain.to_owned(), place);
                 }
             }
         }
@@ -358,7 +357,7 @@ impl RecipientRules {
                 bcc: count(|r| r.bcc),
                 visible,
                 external,
-                external_domains: external_domains.len(),
+                external_domains,
                 consumer,
                 malformed,
                 envelope_only: envelope_only.len(),
@@ -413,8 +412,10 @@ fn place_rank(place: &str) -> u8 {
 
 /// The domain of `local@domain`, if there is one.
 pub(crate) fn domain_of(addr: &str) -> Option<&str> {
-    addr.rsplit_once('@')
-        .map(|(_, d)| d.trim_end_matches('>'))
+    // `@` is ASCII, so the byte after it starts a character.
+    let at = addr.bytes().rposition(|b| b == b'@')?;
+    addr.get(at + 1..)
+        .map(|d| d.trim_end_matches('>'))
         .filter(|d| !d.is_empty())
 }
 
