@@ -262,6 +262,8 @@ impl RecipientRules {
             .map(str::to_ascii_lowercase)
             .collect();
         let internal = self.internal_domains(&sender_domains);
+        // Trimmed here once, as `within_domain` would trim them per recipient.
+        let internal: Vec<&str> = internal.iter().map(|d| trim_parent(d)).collect();
 
         let mut visible = 0;
         let mut external = 0;
@@ -278,7 +280,7 @@ impl RecipientRules {
             let Some(domain) = domain_of(recipient.address) else {
                 continue;
             };
-            if is_internal(domain, &internal) {
+            if within_any(domain, &internal) {
                 continue;
             }
             let place = if recipient.to {
@@ -329,7 +331,7 @@ impl RecipientRules {
             .chain(rcpt.iter().map(|a| (a.as_str(), "ENVELOPE.RCPT-TO")));
         for (addr, place) in unseen {
             if let Some(domain) = domain_of(addr) {
-                if !is_internal(domain, &internal)
+                if !within_any(domain, &internal)
                     && !external_recipient_domains.contains_key(domain)
                 {
                     external_recipient_domains.insert(domain.to_owned(), place);
@@ -427,7 +429,22 @@ fn is_internal(domain: &str, internal: &[String]) -> bool {
 /// `domain` is `parent` or a subdomain of it (`mail.x.org` is within
 /// `x.org`, `notx.org` is not), compared case-insensitively.
 pub(crate) fn within_domain(domain: &str, parent: &str) -> bool {
-    let parent = parent.trim().trim_start_matches('.');
+    within_trimmed(domain, trim_parent(parent))
+}
+
+/// `parent` as [`within_domain`] compares it.
+fn trim_parent(parent: &str) -> &str {
+    parent.trim().trim_start_matches('.')
+}
+
+/// [`within_domain`] for each of `parents`, each already through
+/// [`trim_parent`].
+fn within_any(domain: &str, parents: &[&str]) -> bool {
+    parents.iter().any(|parent| within_trimmed(domain, parent))
+}
+
+/// [`within_domain`] for a `parent` already through [`trim_parent`].
+fn within_trimmed(domain: &str, parent: &str) -> bool {
     match domain.len().checked_sub(parent.len()) {
         Some(0) => domain.eq_ignore_ascii_case(parent),
         // The byte before the suffix is a `.`, so the suffix starts on a
