@@ -647,6 +647,8 @@ mod tests {
             ("<\"a b\"@x.org>", "<\"a\\ b\"@x.org>"),
             ("\"a b\"@x.org", "\"a \\b\"@x.org"),
             ("\"a b\"@x.org", "\"a b\r\n\"@x.org"),
+            // A bare line feed is dropped too, not kept by the fast path.
+            ("\"ab\"@x.org", "\"a\nb\"@x.org"),
             ("<A@X.org>", "<a@x.org>"),
             ("a@x.org", "a @ x . org"),
         ];
