@@ -4,8 +4,11 @@
 //! internal, and counts what the exposure rules need.
 
 pub(crate) mod address;
+#[cfg(test)]
+mod reference;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -78,9 +81,44 @@ pub(crate) struct RecipientAnalysis {
 #[derive(Debug)]
 pub(crate) struct RecipientRules {
     organisations: Vec<Vec<String>>,
+    /// Sorted and deduplicated, for binary search.
     consumer_exact: Vec<String>,
+    /// `name.` for each `name.*`; sorted and deduplicated, for binary search.
     consumer_prefixes: Vec<String>,
     max_entries: usize,
+}
+
+/// Which kind of header an address was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    To,
+    Cc,
+    Bcc,
+}
+
+/// One address as read from one header.
+struct Occurrence<'h> {
+    address: Cow<'h, str>,
+    field: Field,
+    /// The canonical name of the header (`To`, `Resent-Cc`, ...); `None` for
+    /// blind copies.
+    visible_header: Option<&'static str>,
+}
+
+/// One distinct address with every kind of header it was read from.
+struct Recipient<'a> {
+    address: &'a str,
+    to: bool,
+    cc: bool,
+    bcc: bool,
+    /// The first visible header the address was read from.
+    origin: Option<&'static str>,
+}
+
+impl Recipient<'_> {
+    fn visible(&self) -> bool {
+        self.to || self.cc
+    }
 }
 
 impl RecipientRules {
@@ -104,6 +142,10 @@ impl RecipientRules {
                 None => consumer_exact.push(domain),
             }
         }
+        for list in [&mut consumer_exact, &mut consumer_prefixes] {
+            list.sort_unstable();
+            list.dedup();
+        }
         RecipientRules {
             organisations,
             consumer_exact,
@@ -114,12 +156,20 @@ impl RecipientRules {
 
     /// Is `domain` one of the consumer mailbox providers?
     pub(crate) fn is_consumer(&self, domain: &str) -> bool {
-        self.consumer_exact.iter().any(|d| d == domain)
-            || self.consumer_prefixes.iter().any(|p| {
-                domain
-                    .strip_prefix(p.as_str())
-                    .is_some_and(|rest| !rest.is_empty() && !rest.contains(".."))
-            })
+        let listed =
+            |list: &[String], key: &str| list.binary_search_by(|d| d.as_str().cmp(key)).is_ok();
+        if listed(&self.consumer_exact, domain) {
+            return true;
+        }
+        if self.consumer_prefixes.is_empty() {
+            return false;
+        }
+        // Every prefix ends with a `.`, so a matching one ends at one of the
+        // domain's dots.
+        domain.match_indices('.').any(|(dot, _)| {
+            let (prefix, rest) = domain.split_at(dot + 1);
+            !rest.is_empty() && listed(&self.consumer_prefixes, prefix) && !rest.contains("..")
+        })
     }
 
     pub(crate) fn analyse(
@@ -127,25 +177,21 @@ impl RecipientRules {
         headers: &[RawHeader<'_>],
         envelope: Option<&crate::Envelope>,
     ) -> RecipientAnalysis {
-        let mut to = BTreeSet::new();
-        let mut cc = BTreeSet::new();
-        let mut bcc = BTreeSet::new();
+        let mut occurrences: Vec<Occurrence<'_>> = Vec::new();
         let mut from = Vec::new();
         let mut malformed = 0usize;
         let mut truncated = false;
         let mut read = 0usize;
-        let mut origin: BTreeMap<String, &'static str> = BTreeMap::new();
         let mut entries = Vec::new();
         for header in headers {
             let name = header.name;
-            let target = if name.eq_ignore_ascii_case("To")
-                || name.eq_ignore_ascii_case("Resent-To")
+            let field = if name.eq_ignore_ascii_case("To") || name.eq_ignore_ascii_case("Resent-To")
             {
-                &mut to
+                Field::To
             } else if name.eq_ignore_ascii_case("Cc") || name.eq_ignore_ascii_case("Resent-Cc") {
-                &mut cc
+                Field::Cc
             } else if name.eq_ignore_ascii_case("Bcc") || name.eq_ignore_ascii_case("Resent-Bcc") {
-                &mut bcc
+                Field::Bcc
             } else if name.eq_ignore_ascii_case("From") {
                 entries.clear();
                 address::parse_address_list(header.value, 16, &mut entries);
@@ -163,47 +209,98 @@ impl RecipientRules {
                 truncated = true;
             }
             read += entries.len();
-            let visible_header = !name.to_ascii_lowercase().ends_with("bcc");
+            let visible_header = (field != Field::Bcc).then(|| canonical_header(name));
             for entry in entries.drain(..) {
                 match entry {
-                    Entry::Address(a) => {
-                        if visible_header && !origin.contains_key(&a) {
-                            origin.insert(a.clone(), canonical_header(name));
-                        }
-                        target.insert(a);
-                    }
+                    Entry::Address(address) => occurrences.push(Occurrence {
+                        address,
+                        field,
+                        visible_header,
+                    }),
                     Entry::Malformed => malformed += 1,
                 }
             }
         }
 
+        // Distinct addresses in byte order, the order the sets of owned
+        // strings this replaces iterated in. The sort is stable, so the first
+        // occurrence of an address in the message comes first among its own.
+        occurrences.sort_by(|a, b| a.address.cmp(&b.address));
+        let mut recipients: Vec<Recipient<'_>> = Vec::with_capacity(occurrences.len());
+        for occurrence in &occurrences {
+            let recipient = match recipients.last_mut() {
+                Some(last) if last.address == occurrence.address => last,
+                _ => {
+                    recipients.push(Recipient {
+                        address: occurrence.address.as_ref(),
+                        to: false,
+                        cc: false,
+                        bcc: false,
+                        origin: None,
+                    });
+                    match recipients.last_mut() {
+                        Some(new) => new,
+                        None => continue,
+                    }
+                }
+            };
+            match occurrence.field {
+                Field::To => recipient.to = true,
+                Field::Cc => recipient.cc = true,
+                Field::Bcc => recipient.bcc = true,
+            }
+            if recipient.origin.is_none() {
+                recipient.origin = occurrence.visible_header;
+            }
+        }
+
         let sender_domains: Vec<String> = from
             .iter()
-            .map(String::as_str)
+            .map(AsRef::as_ref)
             .chain(envelope.and_then(|e| e.mail_from.as_deref()))
             .filter_map(domain_of)
             .map(str::to_ascii_lowercase)
             .collect();
         let internal = self.internal_domains(&sender_domains);
+        // Trimmed here once, as `within_domain` would trim them per recipient.
+        let internal: Vec<&str> = internal.iter().map(|d| trim_parent(d)).collect();
 
-        let mut visible: BTreeSet<&str> = BTreeSet::new();
-        visible.extend(to.iter().map(String::as_str));
-        visible.extend(cc.iter().map(String::as_str));
+        let mut visible = 0;
         let mut external = 0;
         let mut consumer = 0;
-        let mut external_domains = BTreeSet::new();
         let mut visible_headers: Vec<&'static str> = Vec::new();
-        for addr in &visible {
-            let Some(domain) = domain_of(addr) else {
+        // Every external domain that receives the message, with the first
+        // place it appears in the order To, Cc, Bcc, then the envelope.
+        // Visible recipients go in first, so the domains in the map after
+        // them are the distinct external visible domains.
+        let mut external_recipient_domains: BTreeMap<String, &'static str> = BTreeMap::new();
+        for recipient in recipients.iter().filter(|r| r.visible()) {
+            visible += 1;
+            // Header addresses are already lower-cased, so their domains are.
+            let Some(domain) = domain_of(recipient.address) else {
                 continue;
             };
-            if is_internal(domain, &internal) {
+            if within_any(domain, &internal) {
                 continue;
             }
+            let place = if recipient.to {
+                "HEADER.To"
+            } else {
+                "HEADER.Cc"
+            };
+            match external_recipient_domains.get_mut(domain) {
+                Some(first) => {
+                    if place_rank(place) < place_rank(first) {
+                        *first = place;
+                    }
+                }
+                None => {
+                    external_recipient_domains.insert(domain.to_owned(), place);
+                }
+            }
             external += 1;
-            external_domains.insert(domain);
-            if let Some(header) = origin.get(*addr) {
-                if !visible_headers.contains(header) {
+            if let Some(header) = recipient.origin {
+                if !visible_headers.contains(&header) {
                     visible_headers.push(header);
                 }
             }
@@ -211,7 +308,11 @@ impl RecipientRules {
                 consumer += 1;
             }
         }
-        let mut external_recipient_domains = BTreeMap::new();
+        let external_domains = external_recipient_domains.len();
+        let blind = recipients
+            .iter()
+            .filter(|r| !r.visible())
+            .map(|r| r.address);
         let rcpt: Vec<String> = envelope.map_or_else(Vec::new, |e| {
             e.rcpt_to
                 .iter()
@@ -223,39 +324,49 @@ impl RecipientRules {
                 })
                 .collect()
         });
-        let receivers = (to.iter().map(|a| (a.as_str(), "HEADER.To")))
-            .chain(cc.iter().map(|a| (a.as_str(), "HEADER.Cc")))
-            .chain(bcc.iter().map(|a| (a.as_str(), "HEADER.Bcc")))
+        // Lower-cased, so their domains are too; blind copies after every
+        // visible recipient, the envelope last.
+        let unseen = blind
+            .map(|a| (a, "HEADER.Bcc"))
             .chain(rcpt.iter().map(|a| (a.as_str(), "ENVELOPE.RCPT-TO")));
-        for (addr, place) in receivers {
+        for (addr, place) in unseen {
             if let Some(domain) = domain_of(addr) {
-                let domain = domain.to_ascii_lowercase();
-                if !is_internal(&domain, &internal) {
-                    external_recipient_domains.entry(domain).or_insert(place);
+                if !within_any(domain, &internal)
+                    && !external_recipient_domains.contains_key(domain)
+                {
+                    external_recipient_domains.insert(domain.to_owned(), place);
                 }
             }
         }
-        let envelope_only = rcpt
+        let is_visible = |addr: &str| {
+            recipients
+                .binary_search_by(|r| r.address.cmp(addr))
+                .is_ok_and(|i| recipients.get(i).is_some_and(Recipient::visible))
+        };
+        let mut envelope_only: Vec<&str> = rcpt
             .iter()
-            .filter(|r| !visible.contains(r.as_str()))
-            .collect::<BTreeSet<_>>()
-            .len();
+            .map(String::as_str)
+            .filter(|r| !is_visible(r))
+            .collect();
+        envelope_only.sort_unstable();
+        envelope_only.dedup();
 
+        let count = |f: fn(&Recipient<'_>) -> bool| recipients.iter().filter(|r| f(r)).count();
         RecipientAnalysis {
             counts: RecipientCounts {
-                to: to.len(),
-                cc: cc.len(),
-                bcc: bcc.len(),
-                visible: visible.len(),
+                to: count(|r| r.to),
+                cc: count(|r| r.cc),
+                bcc: count(|r| r.bcc),
+                visible,
                 external,
-                external_domains: external_domains.len(),
+                external_domains,
                 consumer,
                 malformed,
-                envelope_only,
+                envelope_only: envelope_only.len(),
             },
             external_headers: visible_headers.into_iter().map(String::from).collect(),
             truncated,
-            sender: from.first().cloned().or_else(|| {
+            sender: from.first().map(|a| a.to_string()).or_else(|| {
                 envelope
                     .and_then(|e| e.mail_from.as_deref())
                     .filter(|m| m.contains('@'))
@@ -284,19 +395,29 @@ impl RecipientRules {
 }
 
 fn canonical_header(name: &str) -> &'static str {
-    match name.to_ascii_lowercase().as_str() {
-        "to" => "To",
-        "cc" => "Cc",
-        "resent-to" => "Resent-To",
-        "resent-cc" => "Resent-Cc",
-        _ => "To",
+    ["To", "Cc", "Resent-To", "Resent-Cc"]
+        .into_iter()
+        .find(|canonical| name.eq_ignore_ascii_case(canonical))
+        .unwrap_or("To")
+}
+
+/// The order of the places in `external_recipient_domains`: a domain keeps
+/// the first place it appears in.
+fn place_rank(place: &str) -> u8 {
+    match place {
+        "HEADER.To" => 0,
+        "HEADER.Cc" => 1,
+        "HEADER.Bcc" => 2,
+        _ => 3,
     }
 }
 
 /// The domain of `local@domain`, if there is one.
 pub(crate) fn domain_of(addr: &str) -> Option<&str> {
-    addr.rsplit_once('@')
-        .map(|(_, d)| d.trim_end_matches('>'))
+    // `@` is ASCII, so the byte after it starts a character.
+    let at = addr.bytes().rposition(|b| b == b'@')?;
+    addr.get(at + 1..)
+        .map(|d| d.trim_end_matches('>'))
         .filter(|d| !d.is_empty())
 }
 
@@ -308,7 +429,22 @@ fn is_internal(domain: &str, internal: &[String]) -> bool {
 /// `domain` is `parent` or a subdomain of it (`mail.x.org` is within
 /// `x.org`, `notx.org` is not), compared case-insensitively.
 pub(crate) fn within_domain(domain: &str, parent: &str) -> bool {
-    let parent = parent.trim().trim_start_matches('.');
+    within_trimmed(domain, trim_parent(parent))
+}
+
+/// `parent` as [`within_domain`] compares it.
+fn trim_parent(parent: &str) -> &str {
+    parent.trim().trim_start_matches('.')
+}
+
+/// [`within_domain`] for each of `parents`, each already through
+/// [`trim_parent`].
+fn within_any(domain: &str, parents: &[&str]) -> bool {
+    parents.iter().any(|parent| within_trimmed(domain, parent))
+}
+
+/// [`within_domain`] for a `parent` already through [`trim_parent`].
+fn within_trimmed(domain: &str, parent: &str) -> bool {
     match domain.len().checked_sub(parent.len()) {
         Some(0) => domain.eq_ignore_ascii_case(parent),
         // The byte before the suffix is a `.`, so the suffix starts on a
@@ -419,5 +555,130 @@ mod tests {
             )),
         );
         assert_eq!(a.counts.envelope_only, 2);
+    }
+
+    #[test]
+    fn external_headers_and_domains_keep_their_order() {
+        let r = rules("version = 1");
+        let a = r.analyse(
+            &[
+                header("From", "me@org.example"),
+                header("Bcc", "a@b.example"),
+                header("To", "z@b.example, y@org.example"),
+                header("Resent-Cc", "a@b.example, m@c.example"),
+                header("cc", "Z@B.example"),
+            ],
+            Some(&Envelope::new(None::<&str>, ["q@d.example", "A@B.example"])),
+        );
+        assert_eq!(a.external_headers, ["Resent-Cc", "To"]);
+        let places: Vec<(&str, &str)> = a
+            .external_recipient_domains
+            .iter()
+            .map(|(d, p)| (d.as_str(), *p))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                ("b.example", "HEADER.To"),
+                ("c.example", "HEADER.Cc"),
+                ("d.example", "ENVELOPE.RCPT-TO")
+            ]
+        );
+        assert_eq!(a.counts.visible, 4);
+        assert_eq!(a.counts.envelope_only, 1);
+    }
+
+    const POLICIES: [&str; 3] = [
+        "version = 1",
+        "version = 1\n[limits]\nmax_recipients = 3\n",
+        "version = 1\n[[organisations]]\nname = \"O\"\ndomains = [\"org.example\", \".Other.example\"]\n",
+    ];
+
+    const NAMES: [&str; 10] = [
+        "To",
+        "cc",
+        "CC",
+        "Resent-To",
+        "resent-cc",
+        "Bcc",
+        "Resent-BCC",
+        "From",
+        "Subject",
+        "Reply-To",
+    ];
+
+    const ADDRESSES: [&str; 16] = [
+        "a@x.example",
+        "A@X.example",
+        "Bob <b@org.example>",
+        "c@mail.org.example",
+        "d@gmail.com",
+        "\"E, Smith\" <e@HOTMAIL.co.uk>",
+        "f@live.fr (home)",
+        "bad@",
+        "g@other.example",
+        "Team: h@y.example, i@z.example;",
+        "\"q r\"@z.example",
+        "J\u{f6}rg <j@\u{e9}x.example>",
+        "<k@notorg.example>",
+        "John Smith",
+        "<@relay.example:l@y.example>",
+        "m@[192.0.2.1]",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// The analysis gives exactly what the one before it gave.
+        #[test]
+        fn same_analysis_as_reference(
+            policy in 0usize..POLICIES.len(),
+            fields in proptest::collection::vec(
+                (0usize..NAMES.len(), proptest::collection::vec(0usize..ADDRESSES.len(), 0..5)),
+                0..8,
+            ),
+            envelope in proptest::option::of((
+                proptest::option::of(0usize..ADDRESSES.len()),
+                proptest::collection::vec(0usize..ADDRESSES.len(), 0..4),
+            )),
+        ) {
+            let r = rules(POLICIES[policy]);
+            let values: Vec<(&str, String)> = fields
+                .iter()
+                .map(|(name, list)| {
+                    let list: Vec<&str> = list.iter().map(|&i| ADDRESSES[i]).collect();
+                    (NAMES[*name], list.join(", "))
+                })
+                .collect();
+            let headers: Vec<RawHeader<'_>> =
+                values.iter().map(|(name, value)| header(name, value)).collect();
+            let envelope = envelope.map(|(from, rcpt)| {
+                Envelope::new(
+                    from.map(|i| ADDRESSES[i]),
+                    rcpt.iter().map(|&i| ADDRESSES[i]),
+                )
+            });
+            let new = r.analyse(&headers, envelope.as_ref());
+            let old = reference::analyse(&r, &headers, envelope.as_ref());
+            proptest::prop_assert_eq!(new.counts, old.counts);
+            proptest::prop_assert_eq!(new.external_headers, old.external_headers);
+            proptest::prop_assert_eq!(new.truncated, old.truncated);
+            proptest::prop_assert_eq!(new.sender, old.sender);
+            proptest::prop_assert_eq!(
+                new.external_recipient_domains,
+                old.external_recipient_domains
+            );
+        }
+
+        /// The binary search finds what the linear scan found.
+        #[test]
+        fn same_consumer_domains_as_reference(
+            domain in "[a-z.]{0,6}(gmail|hotmail|live|msn)?[.]{0,2}(com|co[.]uk|fr)?[.]?"
+        ) {
+            let r = rules("version = 1");
+            proptest::prop_assert_eq!(
+                r.is_consumer(&domain),
+                reference::is_consumer(&r, &domain)
+            );
+        }
     }
 }
