@@ -2,7 +2,7 @@
 //! here: it reads files, hands bytes to an [`Auditor`] and prints reports.
 
 use std::fs;
-use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -138,14 +138,11 @@ struct Input {
 enum Source {
     Stdin,
     File(PathBuf),
-    Mbox(PathBuf),
 }
 
 /// One message to audit, as the producer hands it to the workers.
 enum Job {
-    /// Read the file in the worker.
-    File { name: String, path: PathBuf },
-    /// Already read (standard input, a message of an mbox).
+    /// Read (a file, standard input, a message of an mbox).
     Bytes { name: String, bytes: Vec<u8> },
     /// Could not even be read.
     Failed { name: String, message: String },
@@ -160,8 +157,11 @@ enum Outcome {
 /// Turns inputs into jobs, streaming mbox archives message by message.
 struct Jobs {
     inputs: std::vec::IntoIter<Input>,
-    mbox: Option<(String, MboxReader<BufReader<fs::File>>, usize)>,
+    mbox: Option<(String, MboxReader<Box<dyn BufRead + Send>>, usize)>,
     max_bytes: u64,
+    /// Some file turned out to be an mbox archive (its message count is
+    /// unknown ahead).
+    saw_mbox: bool,
 }
 
 impl Iterator for Jobs {
@@ -195,12 +195,24 @@ impl Iterator for Jobs {
             }
             let input = self.inputs.next()?;
             match input.source {
-                Source::File(path) => {
-                    return Some(Job::File {
-                        name: input.name,
-                        path,
-                    })
-                }
+                Source::File(path) => match open_file(&path, self.max_bytes) {
+                    Opened::Message(bytes) => {
+                        return Some(Job::Bytes {
+                            name: input.name,
+                            bytes,
+                        })
+                    }
+                    Opened::Mbox(reader) => {
+                        self.saw_mbox = true;
+                        self.mbox = Some((input.name, MboxReader::new(reader, self.max_bytes), 0));
+                    }
+                    Opened::Failed(message) => {
+                        return Some(Job::Failed {
+                            name: input.name,
+                            message,
+                        })
+                    }
+                },
                 Source::Stdin => {
                     return Some(match read_stdin(self.max_bytes) {
                         Ok(bytes) => Job::Bytes {
@@ -213,21 +225,6 @@ impl Iterator for Jobs {
                         },
                     })
                 }
-                Source::Mbox(path) => match fs::File::open(&path) {
-                    Ok(file) => {
-                        let reader = MboxReader::new(
-                            BufReader::with_capacity(1 << 16, file),
-                            self.max_bytes,
-                        );
-                        self.mbox = Some((input.name, reader, 0));
-                    }
-                    Err(e) => {
-                        return Some(Job::Failed {
-                            name: input.name,
-                            message: format!("cannot read: {e}"),
-                        })
-                    }
-                },
             }
         }
     }
@@ -278,18 +275,14 @@ fn scan(args: ScanArgs) -> ExitCode {
         out.failure(name, message);
     }
     let show_progress = !args.quiet && io::stderr().is_terminal();
-    // An mbox holds an unknown number of messages: no bar then, only rates.
-    let known_total = if inputs.iter().any(|i| matches!(i.source, Source::Mbox(_))) {
-        0
-    } else {
-        inputs.len()
-    };
+    let known_total = inputs.len();
     let mut progress = Progress::new(known_total, show_progress);
     let max_bytes = auditor.policy().max_message_bytes();
     let mut jobs = Jobs {
         inputs: inputs.into_iter(),
         mbox: None,
         max_bytes,
+        saw_mbox: false,
     };
 
     // Batches keep the output in input order and memory bounded.
@@ -298,13 +291,18 @@ fn scan(args: ScanArgs) -> ExitCode {
         if batch.is_empty() {
             break;
         }
+        if jobs.saw_mbox {
+            // An mbox holds an unknown number of messages: no bar then,
+            // only rates.
+            progress.total = 0;
+        }
         let outcomes: Vec<(Outcome, usize)> = batch
             .par_iter()
-            .map(|job| audit_job(&auditor, job, envelope.as_ref(), max_bytes))
+            .map(|job| audit_job(&auditor, job, envelope.as_ref()))
             .collect();
         for (job, (outcome, bytes)) in batch.iter().zip(outcomes) {
             let name = match job {
-                Job::File { name, .. } | Job::Bytes { name, .. } | Job::Failed { name, .. } => name,
+                Job::Bytes { name, .. } | Job::Failed { name, .. } => name,
             };
             match &outcome {
                 Outcome::Report(report) => {
@@ -340,23 +338,10 @@ fn scan(args: ScanArgs) -> ExitCode {
     }
 }
 
-fn audit_job(
-    auditor: &Auditor,
-    job: &Job,
-    envelope: Option<&Envelope>,
-    max_bytes: u64,
-) -> (Outcome, usize) {
-    let read;
+fn audit_job(auditor: &Auditor, job: &Job, envelope: Option<&Envelope>) -> (Outcome, usize) {
     let bytes: &[u8] = match job {
         Job::Failed { message, .. } => return (Outcome::Failed(message.clone()), 0),
         Job::Bytes { bytes, .. } => bytes,
-        Job::File { path, .. } => match read_file(path, max_bytes) {
-            Ok(b) => {
-                read = b;
-                &read
-            }
-            Err(message) => return (Outcome::Failed(message), 0),
-        },
     };
     let result = match envelope {
         Some(envelope) => auditor.audit_with_envelope(bytes, envelope),
@@ -379,35 +364,68 @@ fn read_stdin(max_bytes: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn read_file(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
-    let len = fs::metadata(path)
-        .map_err(|e| format!("cannot read: {e}"))?
-        .len();
-    if len > max_bytes {
-        // Do not load what the auditor will refuse.
-        return Err(Error::TooLarge {
-            bytes: len,
-            limit: max_bytes,
-        }
-        .to_string());
-    }
-    fs::read(path).map_err(|e| format!("cannot read: {e}"))
+/// A file opened for auditing.
+enum Opened {
+    /// One message, read whole.
+    Message(Vec<u8>),
+    /// An mbox archive (it starts with `From `), to stream message by message.
+    Mbox(Box<dyn BufRead + Send>),
+    /// Could not be read, or is a single message over the size limit.
+    Failed(String),
 }
 
-/// A file input: an mbox archive when it starts like one.
-fn file_input(name: String, path: PathBuf) -> Input {
+/// Opens `path` once: a message no larger than `max_bytes` is read whole
+/// and handed on, unless it turns out to be an mbox archive; a larger file
+/// is read only far enough to tell whether it is an archive (which is then
+/// streamed, whatever its size).
+fn open_file(path: &Path, max_bytes: u64) -> Opened {
+    let failed = |e: io::Error| Opened::Failed(format!("cannot read: {e}"));
+    let mut file = match fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) => return failed(e),
+    };
+    let len = match file.metadata() {
+        Ok(metadata) => metadata.len(),
+        Err(e) => return failed(e),
+    };
+    if len <= max_bytes {
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0).saturating_add(1));
+        // `take`: a file that grows while it is read is still bounded.
+        if let Err(e) = (&mut file)
+            .take(max_bytes.saturating_add(1))
+            .read_to_end(&mut bytes)
+        {
+            return failed(e);
+        }
+        return if looks_like_mbox(&bytes) {
+            Opened::Mbox(Box::new(io::Cursor::new(bytes)))
+        } else {
+            Opened::Message(bytes)
+        };
+    }
     let mut head = [0u8; 5];
-    let is_mbox = fs::File::open(&path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok()
-        && looks_like_mbox(&head);
+    let is_mbox = file.read_exact(&mut head).is_ok() && looks_like_mbox(&head);
+    if !is_mbox {
+        // Do not load what the auditor will refuse.
+        return Opened::Failed(
+            Error::TooLarge {
+                bytes: len,
+                limit: max_bytes,
+            }
+            .to_string(),
+        );
+    }
+    match file.rewind() {
+        Ok(()) => Opened::Mbox(Box::new(BufReader::with_capacity(1 << 16, file))),
+        Err(e) => failed(e),
+    }
+}
+
+/// A file input (message or mbox archive: told apart when it is read).
+fn file_input(name: String, path: PathBuf) -> Input {
     Input {
         name,
-        source: if is_mbox {
-            Source::Mbox(path)
-        } else {
-            Source::File(path)
-        },
+        source: Source::File(path),
     }
 }
 

@@ -262,3 +262,53 @@ fn mbox_and_maildir_archives_name_each_message_and_summarise() {
         .iter()
         .all(|s| !s["masked"].as_str().unwrap().contains("harbourline")));
 }
+
+#[test]
+fn an_mbox_over_the_message_size_limit_is_streamed_and_a_message_over_it_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let one = b"From: a@example.org\nTo: b@example.net\nSubject: s\n\nCall 020 7946 0958.\n";
+    // Each message fits the limit; the archive (and the lone big message)
+    // does not.
+    let mut mbox = Vec::new();
+    for _ in 0..40 {
+        mbox.extend_from_slice(b"From someone@example Mon Jul  6 09:12:44 2020\n");
+        mbox.extend_from_slice(one);
+        mbox.extend_from_slice(b"\n");
+    }
+    std::fs::write(root.join("a.mbox"), &mbox).unwrap();
+    let mut big = one.to_vec();
+    big.extend(std::iter::repeat_n(b'x', 2000));
+    std::fs::write(root.join("b.eml"), &big).unwrap();
+    std::fs::write(
+        root.join("policy.toml"),
+        "[limits]\nmax_message_bytes = 1024\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(&[
+        "scan",
+        "--format",
+        "jsonl",
+        "-q",
+        "--policy",
+        root.join("policy.toml").to_str().unwrap(),
+        root.join("a.mbox").to_str().unwrap(),
+        root.join("b.eml").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}");
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let audited = lines.iter().filter(|l| l.get("verdict").is_some()).count();
+    assert_eq!(audited, 40);
+    let errors: Vec<&serde_json::Value> =
+        lines.iter().filter(|l| l.get("error").is_some()).collect();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0]["file"].as_str().unwrap().ends_with("b.eml"));
+    assert!(
+        errors[0]["error"].as_str().unwrap().contains("1024"),
+        "{:?}",
+        errors[0]
+    );
+}
