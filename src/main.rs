@@ -157,7 +157,8 @@ enum Outcome {
 /// Turns inputs into jobs, streaming mbox archives message by message.
 struct Jobs {
     inputs: std::vec::IntoIter<Input>,
-    mbox: Option<(String, MboxReader<Box<dyn BufRead + Send>>, usize)>,
+    /// The archive being read: its name, reader and messages so far.
+    mbox: Option<(String, MboxReader<ArchiveSource>, usize)>,
     max_bytes: u64,
     /// Some file turned out to be an mbox archive (its message count is
     /// unknown ahead).
@@ -364,12 +365,15 @@ fn read_stdin(max_bytes: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
+/// Where an mbox archive's bytes come from: memory or the open file.
+type ArchiveSource = Box<dyn BufRead + Send>;
+
 /// A file opened for auditing.
 enum Opened {
     /// One message, read whole.
     Message(Vec<u8>),
     /// An mbox archive (it starts with `From `), to stream message by message.
-    Mbox(Box<dyn BufRead + Send>),
+    Mbox(ArchiveSource),
     /// Could not be read, or is a single message over the size limit.
     Failed(String),
 }
