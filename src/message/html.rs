@@ -189,6 +189,17 @@ fn push_collapsed(out: &mut String, text: &str) {
             }
         };
         if space {
+            // One plain space between two other characters is already
+            // collapsed: it stays in the run, copied with it.
+            let single = b == b' '
+                && i > run_start
+                && bytes
+                    .get(i + 1)
+                    .is_some_and(|&n| n.is_ascii() && !n.is_ascii_whitespace() && n != b'\x0b');
+            if single {
+                i += 1;
+                continue;
+            }
             out.push_str(&text[run_start..i]);
             if !out.is_empty() && !out.ends_with(char::is_whitespace) {
                 out.push(' ');
@@ -202,22 +213,54 @@ fn push_collapsed(out: &mut String, text: &str) {
 
 /// `a` and `b` hold the same characters once every run of white space (no-
 /// break spaces included) counts as one space and leading and trailing
-/// white space is ignored.
+/// white space is ignored. Compares bytes, decoding only the non-ASCII
+/// characters that could be white space.
 pub(crate) fn same_words(a: &str, b: &str) -> bool {
-    let mut a = words(a);
-    let mut b = words(b);
+    let (mut i, mut j) = (skip_space(a, 0), skip_space(b, 0));
     loop {
-        match (a.next(), b.next()) {
-            (None, None) => return true,
-            (Some(x), Some(y)) if x == y => {}
-            _ => return false,
+        if i == a.len() || j == b.len() {
+            return skip_space(a, i) == a.len() && skip_space(b, j) == b.len();
+        }
+        match (space_at(a, i), space_at(b, j)) {
+            (0, 0) => {
+                if a.as_bytes()[i] != b.as_bytes()[j] {
+                    return false;
+                }
+                i += 1;
+                j += 1;
+            }
+            (0, _) | (_, 0) => return false,
+            _ => {
+                i = skip_space(a, i);
+                j = skip_space(b, j);
+            }
         }
     }
 }
 
-/// The non-white-space runs of `text`.
-fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(char::is_whitespace).filter(|w| !w.is_empty())
+/// The length of the white-space character at byte `i` of `s`, or 0. `i`
+/// may be inside a character: a continuation byte is never white space.
+fn space_at(s: &str, i: usize) -> usize {
+    match s.as_bytes()[i] {
+        b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c' => 1,
+        b if b >= 0xc0 => s
+            .get(i..)
+            .and_then(|rest| rest.chars().next())
+            .filter(|c| c.is_whitespace())
+            .map_or(0, char::len_utf8),
+        _ => 0,
+    }
+}
+
+/// The first byte at or after `i` that does not start white space.
+fn skip_space(s: &str, mut i: usize) -> usize {
+    while i < s.len() {
+        match space_at(s, i) {
+            0 => break,
+            n => i += n,
+        }
+    }
+    i
 }
 
 /// Decodes `&name;`, `&#123;` or `&#x1F;` at the start of `s`: the character
@@ -319,9 +362,45 @@ mod tests {
         assert!(same_words("", " \n"));
         assert!(!same_words("NHS 943 476 5919", "NHS 9434765919"));
         assert!(!same_words("a b", "a b c"));
+        assert!(same_words("x \u{2003}", "x"));
+        assert!(!same_words("ab", "a b"));
+        assert!(same_words("Zoë\u{a0}Şahin", " Zoë Şahin\n"));
+        assert!(!same_words("Zoë", "Zoe"));
     }
 
     proptest::proptest! {
+        #[test]
+        fn same_words_agrees_with_splitting(
+            a in "[ ab\u{a0}\u{2003}é\n]{0,12}",
+            b in "[ ab\u{a0}\u{2003}é\n]{0,12}",
+        ) {
+            let words = |s: &str| {
+                s.split(char::is_whitespace)
+                    .filter(|w| !w.is_empty())
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            };
+            proptest::prop_assert_eq!(super::same_words(&a, &b), words(&a) == words(&b));
+            proptest::prop_assert!(super::same_words(&a, &a));
+        }
+
+        #[test]
+        fn collapsing_matches_the_char_by_char_definition(s in "[ ab\u{a0}\u{2003}é\t\n\u{b}]{0,24}") {
+            let mut expected = String::from("x");
+            for c in s.chars() {
+                if c.is_whitespace() {
+                    if !expected.ends_with(char::is_whitespace) {
+                        expected.push(' ');
+                    }
+                } else {
+                    expected.push(c);
+                }
+            }
+            let mut out = String::from("x");
+            super::push_collapsed(&mut out, &s);
+            proptest::prop_assert_eq!(out, expected);
+        }
+
         #[test]
         fn never_panics_and_never_grows_much(s in "(<[a-z/!-]{0,6}|&#?[a-z0-9]{0,6};?|[^<&]{0,8}|-->|>){0,40}") {
             let text = html_to_text(&s);
