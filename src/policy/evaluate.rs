@@ -102,12 +102,12 @@ pub(crate) fn evaluate(policy: &Policy, facts: &Facts<'_>) -> (Verdict, Vec<Viol
         let rows: BTreeSet<u32> = emails()
             .filter_map(|f| f.location.inner.as_deref().and_then(cell_row))
             .collect();
-        let count = emails()
-            .filter_map(|f| f.location.start.zip(f.location.end))
-            .filter_map(|(s, e)| part.text.get(s..e))
-            .map(str::to_ascii_lowercase)
-            .collect::<BTreeSet<_>>()
-            .len();
+        let count = distinct_ignoring_case(
+            emails()
+                .filter_map(|f| f.location.start.zip(f.location.end))
+                .filter_map(|(s, e)| part.text.get(s..e))
+                .collect(),
+        );
         if count >= min_in_content {
             fire(
                 "recipient-list-in-content",
@@ -206,11 +206,31 @@ fn mask_domain(domain: &str) -> String {
         .map_or_else(String::new, |(_, d)| d.to_string())
 }
 
+/// How many different strings `items` holds, ASCII case ignored. Sorts the
+/// borrowed slices in place: no lower-cased copies (a sheet can hold
+/// hundreds of thousands of addresses).
+fn distinct_ignoring_case(mut items: Vec<&str>) -> usize {
+    items.sort_unstable_by(|a, b| {
+        a.bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    });
+    items.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    items.len()
+}
+
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
 
     use super::*;
+
+    #[test]
+    fn distinct_addresses_ignore_case_only() {
+        let items = vec!["A@x.org", "a@X.org", "b@x.org", "a@x.org ", "B@X.ORG"];
+        assert_eq!(distinct_ignoring_case(items), 3);
+        assert_eq!(distinct_ignoring_case(Vec::new()), 0);
+    }
     use crate::message::TextPart;
     use crate::policy::labels::LabelReader;
     use crate::policy::testing::finding;

@@ -27,6 +27,9 @@ pub fn mask_email(address: &str) -> String {
 /// keeping separators so the shape stays readable: `*** *** *919`.
 pub fn mask_tail(value: &str, keep: usize) -> String {
     let keep = keep.min(4);
+    if value.is_ascii() {
+        return mask_ascii_tail(value.as_bytes(), keep);
+    }
     let alnum = value.chars().filter(|c| c.is_alphanumeric()).count();
     // Short values keep less, so that at most half of one is ever shown.
     let keep = keep.min(alnum / 2);
@@ -42,6 +45,28 @@ pub fn mask_tail(value: &str, keep: usize) -> String {
         }
     }
     masked
+}
+
+/// [`mask_tail`] for ASCII text, byte by byte.
+fn mask_ascii_tail(value: &[u8], keep: usize) -> String {
+    let alnum = value.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    let hidden = alnum - keep.min(alnum / 2);
+    let mut seen = 0;
+    let masked: Vec<u8> = value
+        .iter()
+        .map(|&b| {
+            if b.is_ascii_alphanumeric() {
+                seen += 1;
+                if seen > hidden {
+                    return b;
+                }
+                return b'*';
+            }
+            b
+        })
+        .collect();
+    // Only ASCII bytes went in, and `*`: always valid UTF-8.
+    String::from_utf8(masked).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -64,5 +89,7 @@ mod tests {
         assert_eq!(mask_tail("AB 12 34 56 C", 2), "** ** ** *6 C");
         assert_eq!(mask_tail("12", 4), "*2");
         assert_eq!(mask_tail("", 4), "");
+        assert_eq!(mask_tail("Zoë 12", 4), "*** 12");
+        assert_eq!(mask_tail("GB29 NWBK 6016", 4), "**** **** 6016");
     }
 }
