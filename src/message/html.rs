@@ -179,33 +179,20 @@ fn push_collapsed(out: &mut String, text: &str) {
         while bytes.get(i).is_some_and(|&b| b > b' ' && b < 0x7f) {
             i += 1;
         }
-        let Some(&b) = bytes.get(i) else {
+        if i >= bytes.len() {
             break;
-        };
-        let (space, width) = if b.is_ascii() {
-            (
-                matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'\x0b' | b'\x0c'),
-                1,
-            )
-        } else {
-            // Only a few non-ASCII characters are white space: decode here.
-            match text[i..].chars().next() {
-                Some(c) => (c.is_whitespace(), c.len_utf8()),
-                None => break,
-            }
-        };
-        if space {
-            // One plain space between two other characters is already
-            // collapsed: it stays in the run, copied with it.
-            let single = b == b' '
-                && i > run_start
-                && bytes
-                    .get(i + 1)
-                    .is_some_and(|&n| n.is_ascii() && !n.is_ascii_whitespace() && n != b'\x0b');
-            if single {
-                i += 1;
-                continue;
-            }
+        }
+        let width = space_at(text, i);
+        if width == 0 {
+            // Another character (or a byte inside one): part of the run.
+            i += 1;
+            continue;
+        }
+        // One plain space between two other characters is already
+        // collapsed: it stays in the run, copied with it.
+        let single =
+            bytes[i] == b' ' && i > run_start && i + 1 < bytes.len() && space_at(text, i + 1) == 0;
+        if !single {
             out.push_str(&text[run_start..i]);
             if !out.is_empty() && !out.ends_with(char::is_whitespace) {
                 out.push(' ');

@@ -747,11 +747,7 @@ impl<'a> Walker<'_, 'a> {
                 // The value as written (see `parser`); not sliced out of the
                 // input: mail-parser's offsets for an inline nested message
                 // count from the outer message.
-                | HeaderName::Sender => header
-                    .value
-                    .as_text()
-                    .map(Cow::Borrowed)
-                    .or_else(|| header.value.as_address().map(render_addresses)),
+                | HeaderName::Sender => header.value.as_text().map(Cow::Borrowed),
                 _ => None,
             };
             if let Some(text) = text {
@@ -968,24 +964,6 @@ impl<'a> Walker<'_, 'a> {
             self.view.truncated.push(limit.to_string());
         }
     }
-}
-
-/// `Name <addr>, Name <addr>` from a decoded address header.
-fn render_addresses<'a>(address: &mail_parser::Address<'_>) -> Cow<'a, str> {
-    let mut out = String::new();
-    for addr in address.iter() {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        if let Some(name) = addr.name.as_deref() {
-            out.push_str(name);
-            out.push(' ');
-        }
-        out.push('<');
-        out.push_str(addr.address.as_deref().unwrap_or(""));
-        out.push('>');
-    }
-    Cow::Owned(out)
 }
 
 /// Queues `children` as sections `{prefix}1`, `{prefix}2`, ...: reversed, so
