@@ -1051,13 +1051,13 @@ fn parse_marking(
     }
 }
 
-/// A free-text label value as kept (and reported): cut to 64 bytes, and any
-/// word with an `@` masked like an address, since a label is written by a
-/// sender and may hold anything.
+/// A free-text label value as kept (and reported): any word with an `@`
+/// masked like an address, since a label is written by a sender and may hold
+/// anything, then cut to 64 bytes. Masked before the cut: a cut through an
+/// address would leave a piece without its `@`, unrecognised and unmasked.
 fn short(value: &str) -> String {
-    let value = truncate(value, 64);
     if !value.contains('@') {
-        return value.to_string();
+        return truncate(value, 64).to_string();
     }
     let mut out = String::with_capacity(value.len());
     let mut rest = value;
@@ -1075,7 +1075,7 @@ fn short(value: &str) -> String {
         out.push_str(&tail[..sep_len]);
         rest = &tail[sep_len..];
     }
-    out
+    truncate(&out, 64).to_string()
 }
 
 fn canonical_access(value: &str) -> Option<&'static str> {
@@ -1676,6 +1676,12 @@ mod tests {
             "keep for j***@e***.com, ok"
         );
         assert_eq!(short(&"x".repeat(100)).len(), 64);
+        // A cut at 64 bytes through an address must not leave its local
+        // part (found by tests/policy_labels_props.rs).
+        let long = format!("{} ORIGIN=leak.me@secret.example", "a".repeat(50));
+        let kept = short(&long);
+        assert!(!kept.contains("leak"), "{kept}");
+        assert!(kept.len() <= 64);
         let labels = read(
             &[("X-Retention-Class", "ORIGIN=leak.me@secret.example")],
             None,
