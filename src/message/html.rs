@@ -10,52 +10,165 @@
 
 /// Converts an HTML document or fragment to plain text.
 pub(crate) fn html_to_text(html: &str) -> String {
-    let bytes = html.as_bytes();
-    let mut out = String::with_capacity(html.len() / 2);
-    let mut i = 0;
-    let mut text_start = 0;
-    // Inside an element whose content is not text (`script`, `style`, ...).
-    let mut skip_until: Option<&'static str> = None;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'<' => {
-                if skip_until.is_none() {
-                    push_text(&mut out, &html[text_start..i]);
-                }
-                if html[i..].starts_with("<!--") {
-                    i = html[i + 4..]
-                        .find("-->")
-                        .map_or(bytes.len(), |p| i + 4 + p + 3);
-                    text_start = i;
-                    continue;
-                }
-                let end = tag_end(bytes, i + 1);
-                let tag = &html[i + 1..end.min(bytes.len())];
-                i = (end + 1).min(bytes.len());
-                text_start = i;
-                let (closing, name) = tag_name(tag);
-                if let Some(until) = skip_until {
-                    if closing && name.eq_ignore_ascii_case(until) {
-                        skip_until = None;
-                    }
-                    continue;
-                }
-                if !closing {
-                    for hidden in ["script", "style", "head", "title", "template"] {
-                        if name.eq_ignore_ascii_case(hidden) && !tag.ends_with('/') {
-                            skip_until = Some(hidden);
-                        }
-                    }
-                }
-                separate(&mut out, name, closing);
-            }
-            _ => i += 1,
+    let mut text = Text(String::with_capacity(html.len() / 2));
+    walk(html, &mut text);
+    text.0
+}
+
+/// `plain` says what `html` says: the two hold the same words once white
+/// space is collapsed (`same_words(plain, &html_to_text(html))`), decided
+/// without building the text, and stopping at the first word that differs.
+pub(crate) fn html_says(plain: &str, html: &str) -> bool {
+    let mut compare = SameWords {
+        plain,
+        at: skip_space(plain, 0),
+        started: false,
+        space: false,
+    };
+    walk(html, &mut compare) && skip_space(plain, compare.at) == plain.len()
+}
+
+/// What a walk over HTML meets, in document order.
+trait Sink {
+    /// Text holding no character reference. `false` ends the walk.
+    fn text(&mut self, text: &str) -> bool;
+    /// A decoded character reference (invisible ones are not reported).
+    fn character(&mut self, c: char) -> bool;
+    /// A start or end tag outside hidden elements.
+    fn element(&mut self, kind: Element, closing: bool) -> bool;
+}
+
+/// How an element separates the text around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Element {
+    /// Ends a line (`p`, `br`, `tr`, ...).
+    Block,
+    /// A table cell: a tab before it.
+    Cell,
+    /// An image or input: a space before it.
+    Replaced,
+    /// Separates nothing (`b`, `span`, `a`, ...).
+    Inline,
+}
+
+impl Element {
+    fn of(name: &str) -> Element {
+        const BLOCKS: &[&str] = &[
+            "br",
+            "p",
+            "div",
+            "tr",
+            "li",
+            "ul",
+            "ol",
+            "table",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "blockquote",
+            "pre",
+            "hr",
+            "section",
+            "article",
+            "header",
+            "footer",
+            "address",
+            "dt",
+            "dd",
+            "thead",
+            "tbody",
+            "tfoot",
+            "caption",
+            "form",
+            "fieldset",
+        ];
+        const CELLS: &[&str] = &["td", "th"];
+        if BLOCKS.iter().any(|b| name.eq_ignore_ascii_case(b)) {
+            Element::Block
+        } else if CELLS.iter().any(|c| name.eq_ignore_ascii_case(c)) {
+            Element::Cell
+        } else if name.eq_ignore_ascii_case("img") || name.eq_ignore_ascii_case("input") {
+            Element::Replaced
+        } else {
+            Element::Inline
         }
     }
-    if skip_until.is_none() && text_start < bytes.len() {
-        push_text(&mut out, &html[text_start..]);
+}
+
+/// One pass over `html`, linear in its length. `false` when the sink
+/// ended the walk.
+fn walk<S: Sink>(html: &str, sink: &mut S) -> bool {
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    // Inside an element whose content is not text (`script`, `style`, ...).
+    let mut skip_until: Option<&'static str> = None;
+    loop {
+        let lt = memchr::memchr(b'<', &bytes[i..]).map_or(bytes.len(), |p| i + p);
+        if skip_until.is_none() && !walk_text(&html[i..lt], sink) {
+            return false;
+        }
+        if lt == bytes.len() {
+            return true;
+        }
+        i = lt;
+        if html[i..].starts_with("<!--") {
+            i = html[i + 4..]
+                .find("-->")
+                .map_or(bytes.len(), |p| i + 4 + p + 3);
+            continue;
+        }
+        let end = tag_end(bytes, i + 1);
+        let tag = &html[i + 1..end.min(bytes.len())];
+        i = (end + 1).min(bytes.len());
+        let (closing, name) = tag_name(tag);
+        if let Some(until) = skip_until {
+            if closing && name.eq_ignore_ascii_case(until) {
+                skip_until = None;
+            }
+            continue;
+        }
+        if !closing {
+            for hidden in ["script", "style", "head", "title", "template"] {
+                if name.eq_ignore_ascii_case(hidden) && !tag.ends_with('/') {
+                    skip_until = Some(hidden);
+                }
+            }
+        }
+        if !sink.element(Element::of(name), closing) {
+            return false;
+        }
     }
-    out
+}
+
+/// A text run: character references decoded.
+fn walk_text<S: Sink>(text: &str, sink: &mut S) -> bool {
+    let mut rest = text;
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
+        if !sink.text(&rest[..amp]) {
+            return false;
+        }
+        rest = &rest[amp..];
+        match decode_reference(rest) {
+            Some((c, len)) => {
+                if let Some(c) = c {
+                    if !sink.character(c) {
+                        return false;
+                    }
+                }
+                rest = &rest[len..];
+            }
+            None => {
+                if !sink.text("&") {
+                    return false;
+                }
+                rest = &rest[1..];
+            }
+        }
+    }
+    sink.text(rest)
 }
 
 /// Index of the `>` closing a tag that starts at `from`, skipping quoted
@@ -88,83 +201,124 @@ fn tag_name(tag: &str) -> (bool, &str) {
     (closing, &rest[..end])
 }
 
-/// Emits the separator an element implies.
-fn separate(out: &mut String, name: &str, closing: bool) {
-    const BLOCKS: &[&str] = &[
-        "br",
-        "p",
-        "div",
-        "tr",
-        "li",
-        "ul",
-        "ol",
-        "table",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "blockquote",
-        "pre",
-        "hr",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "address",
-        "dt",
-        "dd",
-        "thead",
-        "tbody",
-        "tfoot",
-        "caption",
-        "form",
-        "fieldset",
-    ];
-    const CELLS: &[&str] = &["td", "th"];
-    if BLOCKS.iter().any(|b| name.eq_ignore_ascii_case(b)) {
-        let kept = out.trim_end_matches([' ', '\t']).len();
-        out.truncate(kept);
-        if !out.ends_with('\n') && !out.is_empty() {
-            out.push('\n');
+/// Builds the text: white space collapsed, elements separated.
+struct Text(String);
+
+impl Sink for Text {
+    fn text(&mut self, text: &str) -> bool {
+        push_collapsed(&mut self.0, text);
+        true
+    }
+
+    fn character(&mut self, c: char) -> bool {
+        if c == '\u{a0}' || c.is_whitespace() {
+            push_collapsed(&mut self.0, " ");
+        } else {
+            self.0.push(c);
         }
-    } else if closing {
-        // A closing inline or cell tag separates nothing.
-    } else if CELLS.iter().any(|c| name.eq_ignore_ascii_case(c)) {
-        if !out.is_empty() && !out.ends_with(['\n', '\t']) {
-            out.push('\t');
+        true
+    }
+
+    fn element(&mut self, kind: Element, closing: bool) -> bool {
+        let out = &mut self.0;
+        match kind {
+            Element::Block => {
+                let kept = out.trim_end_matches([' ', '\t']).len();
+                out.truncate(kept);
+                if !out.ends_with('\n') && !out.is_empty() {
+                    out.push('\n');
+                }
+            }
+            // A closing inline or cell tag separates nothing.
+            _ if closing => {}
+            Element::Cell => {
+                if !out.is_empty() && !out.ends_with(['\n', '\t']) {
+                    out.push('\t');
+                }
+            }
+            Element::Replaced => {
+                if !out.is_empty() && !out.ends_with(char::is_whitespace) {
+                    out.push(' ');
+                }
+            }
+            Element::Inline => {}
         }
-    } else if (name.eq_ignore_ascii_case("img") || name.eq_ignore_ascii_case("input"))
-        && !out.is_empty()
-        && !out.ends_with(char::is_whitespace)
-    {
-        out.push(' ');
+        true
     }
 }
 
-/// Appends a text run: white space collapsed, references decoded.
-fn push_text(out: &mut String, text: &str) {
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        push_collapsed(out, &rest[..amp]);
-        rest = &rest[amp..];
-        match decode_reference(rest) {
-            Some((c, len)) => {
-                match c {
-                    Some(c) if c == '\u{a0}' || c.is_whitespace() => push_collapsed(out, " "),
-                    Some(c) => out.push(c),
-                    None => {}
+/// Compares the words of the walk with those of `plain`, as it goes.
+struct SameWords<'p> {
+    plain: &'p str,
+    /// `plain[..at]` holds the words matched so far and ends after the last
+    /// one's last character (or at the first word, before any match).
+    at: usize,
+    /// Some word has been matched.
+    started: bool,
+    /// White space in the HTML since the last matched character.
+    space: bool,
+}
+
+impl Sink for SameWords<'_> {
+    fn text(&mut self, text: &str) -> bool {
+        let (tb, pb) = (text.as_bytes(), self.plain.as_bytes());
+        let mut k = 0;
+        while k < tb.len() {
+            let width = space_at(text, k);
+            if width > 0 {
+                self.space |= self.started;
+                k += width;
+                continue;
+            }
+            if self.space {
+                if self.at == pb.len() || space_at(self.plain, self.at) == 0 {
+                    return false;
                 }
-                rest = &rest[len..];
+                self.at = skip_space(self.plain, self.at);
+                self.space = false;
             }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
+            self.started = true;
+            // Bytes the same on both sides are passed together: they hold
+            // the same words and the same white space. The stretch ends on
+            // a whole character that is not white space, so the state after
+            // it is simple (no white space pending).
+            let mut common = common_prefix(&tb[k..], &pb[self.at..]);
+            while !text.is_char_boundary(k + common) {
+                common -= 1;
             }
+            while let Some(last) = text[k..k + common].chars().next_back() {
+                if !last.is_whitespace() {
+                    break;
+                }
+                common -= last.len_utf8();
+            }
+            if common == 0 {
+                return false;
+            }
+            k += common;
+            self.at += common;
+        }
+        true
+    }
+
+    fn character(&mut self, c: char) -> bool {
+        if c == '\u{a0}' || c.is_whitespace() {
+            self.space |= self.started;
+            true
+        } else {
+            self.text(c.encode_utf8(&mut [0; 4]))
         }
     }
-    push_collapsed(out, rest);
+
+    fn element(&mut self, kind: Element, closing: bool) -> bool {
+        let separates = match kind {
+            Element::Block => true,
+            Element::Cell | Element::Replaced => !closing,
+            Element::Inline => false,
+        };
+        self.space |= separates && self.started;
+        true
+    }
 }
 
 /// Appends `text` with each run of white space (no-break spaces included)
@@ -208,7 +362,8 @@ fn push_collapsed(out: &mut String, text: &str) {
 /// break spaces included) counts as one space and leading and trailing
 /// white space is ignored. Compares bytes, decoding only the non-ASCII
 /// characters that could be white space.
-pub(crate) fn same_words(a: &str, b: &str) -> bool {
+#[cfg(test)]
+fn same_words(a: &str, b: &str) -> bool {
     let (mut i, mut j) = (skip_space(a, 0), skip_space(b, 0));
     loop {
         // Identical bytes need no reading: skip them in blocks.
@@ -411,6 +566,40 @@ mod tests {
             let mut out = String::from("x");
             super::push_collapsed(&mut out, &s);
             proptest::prop_assert_eq!(out, expected);
+        }
+
+        #[test]
+        fn html_says_agrees_with_comparing_the_text(
+            html in "(<(/?)(p|b|td|br|img|script|x)>|&(nbsp|amp|#32|#x41|zwnj|bogus);|[ab \u{a0}\u{2003}é\t\n&<]{0,6}|<!--|-->){0,24}",
+            edit in 0usize..5,
+            at in 0usize..64,
+        ) {
+            let text = html_to_text(&html);
+            let plain = match edit {
+                0 => text.clone(),
+                // The same words, other white space.
+                1 => text.split_whitespace().collect::<Vec<_>>().join("\r\n "),
+                2 => format!(" \u{a0}{}\n\n", text.replace(' ', "  ")),
+                // One character gone, or one more.
+                3 => {
+                    let mut t = text.clone();
+                    if let Some((i, _)) = t.char_indices().nth(at % (t.chars().count() + 1)) {
+                        t.remove(i);
+                    }
+                    t
+                }
+                _ => {
+                    let mut t = text.clone();
+                    let i = t.char_indices().map(|(i, _)| i).nth(at).unwrap_or(t.len());
+                    t.insert(i, if at % 2 == 0 { 'a' } else { ' ' });
+                    t
+                }
+            };
+            proptest::prop_assert_eq!(
+                super::html_says(&plain, &html),
+                super::same_words(&plain, &text),
+                "plain {:?}, text {:?}", plain, text
+            );
         }
 
         #[test]

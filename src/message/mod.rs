@@ -702,12 +702,16 @@ impl<'a> Walker<'_, 'a> {
                 } else {
                     TextKind::Body
                 };
-                let text = html::html_to_text(html);
-                if kind == TextKind::Body && self.repeats_plain_sibling(&section, &text) {
+                if kind == TextKind::Body
+                    && self
+                        .plain_sibling(&section)
+                        .is_some_and(|plain| html::html_says(plain, html))
+                {
                     // The usual text/html alternative of a text/plain
                     // body: the same text, scanned once, at the plain part.
                     return;
                 }
+                let text = html::html_to_text(html);
                 self.push_text(part_location(part, section), kind, Cow::Owned(text), true);
             }
             PartType::Message(nested) => {
@@ -901,17 +905,20 @@ impl<'a> Walker<'_, 'a> {
         }
     }
 
-    /// The last text read is a plain body part, a sibling of `section`, with
-    /// the same text as `text` once white space is collapsed.
-    fn repeats_plain_sibling(&self, section: &str, text: &str) -> bool {
+    /// The text of the last part read when it is a plain body part and a
+    /// sibling of `section`.
+    fn plain_sibling(&self, section: &str) -> Option<&str> {
         let parent = |s: &str| s.rsplit_once('.').map_or("", |(p, _)| p).to_string();
-        self.view.texts.last().is_some_and(|last| {
-            last.kind == TextKind::Body
-                && !last.from_html
-                && last.location.inner.is_none()
-                && parent(&last.location.part) == parent(section)
-                && html::same_words(&last.text, text)
-        })
+        self.view
+            .texts
+            .last()
+            .filter(|last| {
+                last.kind == TextKind::Body
+                    && !last.from_html
+                    && last.location.inner.is_none()
+                    && parent(&last.location.part) == parent(section)
+            })
+            .map(|last| last.text.as_ref())
     }
 
     fn push_text(
