@@ -16,6 +16,7 @@
 //! 0.5, low below; the policy's `[detectors]` table sets the minimum.
 
 mod context;
+mod prefilter;
 mod rules;
 pub(crate) mod validate;
 
@@ -30,6 +31,7 @@ use crate::report::mask::{mask_email, mask_tail};
 use crate::report::{Category, Finding, Level};
 
 use context::{Hit, Table, Vocabulary};
+use prefilter::Prefilter;
 use rules::{Check, Rule, RULES};
 use validate::PhoneForm;
 
@@ -92,6 +94,8 @@ struct Scratch {
     cluster: Vec<Candidate>,
     table: Table,
     patterns: PatternSet,
+    /// Where candidates can be (see [`Prefilter`]).
+    regions: Vec<std::ops::Range<usize>>,
 }
 
 /// All detectors, compiled.
@@ -108,6 +112,8 @@ pub(crate) struct Scanner {
     all: meta::Regex,
     /// Pattern id → rule index.
     pattern_rule: Vec<usize>,
+    /// Where in a text candidates can start and end; `None` reads it all.
+    prefilter: Option<Prefilter>,
     vocabulary: Vocabulary,
     scratch: Mutex<Vec<Scratch>>,
     /// `limits.max_findings`: findings kept per message, all parts together.
@@ -160,12 +166,14 @@ impl Scanner {
         let first = build(MatchKind::LeftmostFirst)?;
         let all = build(MatchKind::All)?;
         let vocabulary = Vocabulary::new(&rules).map_err(|e| compile_error(e.to_string()))?;
+        let prefilter = Prefilter::new(&patterns);
         Ok(Scanner {
             rules,
             min_levels,
             first,
             all,
             pattern_rule,
+            prefilter,
             vocabulary,
             scratch: Mutex::new(Vec::new()),
             max_findings: policy.limits.max_findings as usize,
@@ -183,6 +191,7 @@ impl Scanner {
             cluster: Vec::new(),
             table: Table::default(),
             patterns: PatternSet::new(self.all.pattern_len()),
+            regions: Vec::new(),
         })
     }
 
@@ -260,67 +269,92 @@ impl Scanner {
     }
 
     /// One pass over `text`: every position where some pattern matches is
-    /// read as each type whose pattern matches there.
+    /// read as each type whose pattern matches there. Only the prefilter's
+    /// regions are read; every match lies inside one, so the matches are
+    /// those of a search over the whole text.
     fn find_candidates(&self, text: &str, tabular: bool, cap: usize, scratch: &mut Scratch) {
-        let len = text.len();
-        let mut at = 0;
-        while at < len && scratch.candidates.len() < cap {
-            let Some(m) = self.first.search(&Input::new(text).range(at..)) else {
-                break;
-            };
-            let start = m.start();
-            let window_end = (start + CANDIDATE_WINDOW).min(len);
-            let primary_rule = self.pattern_rule[m.pattern().as_usize()];
-            // The first rule whose pattern matches here reads the candidate;
-            // other readings are looked for only when it fails or is too
-            // weak to report (a spaced ten-digit number with no phone label
-            // is then tried as an NHS number).
-            let primary = self.evaluate(text, primary_rule, start, m.end(), tabular, scratch);
-            if let Some(candidate) = primary {
-                if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
-                    scratch.candidates.push(candidate);
-                    at = m.end();
-                    continue;
-                }
-            }
-            scratch.patterns.clear();
-            self.all.which_overlapping_matches(
-                &Input::new(text)
-                    .range(start..window_end)
-                    .anchored(Anchored::Yes),
-                &mut scratch.patterns,
-            );
-            // Copied out so that evaluating can use the rest of the scratch.
-            let mut matched = [PatternID::ZERO; MAX_PATTERNS];
-            let mut count = 0;
-            for pid in scratch.patterns.iter().take(MAX_PATTERNS) {
-                matched[count] = pid;
-                count += 1;
-            }
-            let mut furthest = primary.map(|_| m.end());
-            for &pid in &matched[..count] {
-                if pid == m.pattern() {
-                    continue;
-                }
-                let input = Input::new(text)
-                    .range(start..window_end)
-                    .anchored(Anchored::Pattern(pid));
-                let Some(end) = self.first.search(&input).map(|alt| alt.end()) else {
-                    continue;
-                };
-                let rule = self.pattern_rule[pid.as_usize()];
-                if let Some(candidate) = self.evaluate(text, rule, start, end, tabular, scratch) {
-                    furthest = furthest.max(Some(end));
-                    if level_of(candidate.confidence) >= self.min_levels[rule] {
-                        scratch.candidates.push(candidate);
-                    }
-                }
-            }
-            at = match furthest {
-                Some(end) => end,
-                None => next_char(text, start),
-            };
+        let mut regions = std::mem::take(&mut scratch.regions);
+        regions.clear();
+        match &self.prefilter {
+            Some(prefilter) => prefilter.regions(text, &mut regions),
+            None => regions.push(0..text.len()),
         }
+        let mut at = 0;
+        for region in &regions {
+            at = at.max(region.start);
+            while at < region.end && scratch.candidates.len() < cap {
+                match self.candidates_at(text, at..region.end, tabular, scratch) {
+                    Some(next) => at = next,
+                    None => break,
+                }
+            }
+        }
+        scratch.regions = regions;
+    }
+
+    /// Reads the first match in `range` as each type whose pattern matches
+    /// there; returns where the search goes on, or `None` when the range
+    /// holds no match.
+    fn candidates_at(
+        &self,
+        text: &str,
+        range: std::ops::Range<usize>,
+        tabular: bool,
+        scratch: &mut Scratch,
+    ) -> Option<usize> {
+        let len = text.len();
+        let m = self.first.search(&Input::new(text).range(range))?;
+        let start = m.start();
+        let window_end = (start + CANDIDATE_WINDOW).min(len);
+        let primary_rule = self.pattern_rule[m.pattern().as_usize()];
+        // The first rule whose pattern matches here reads the candidate;
+        // other readings are looked for only when it fails or is too weak
+        // to report (a spaced ten-digit number with no phone label is then
+        // tried as an NHS number).
+        let primary = self.evaluate(text, primary_rule, start, m.end(), tabular, scratch);
+        if let Some(candidate) = primary {
+            if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
+                scratch.candidates.push(candidate);
+                return Some(m.end());
+            }
+        }
+        scratch.patterns.clear();
+        self.all.which_overlapping_matches(
+            &Input::new(text)
+                .range(start..window_end)
+                .anchored(Anchored::Yes),
+            &mut scratch.patterns,
+        );
+        // Copied out so that evaluating can use the rest of the scratch.
+        let mut matched = [PatternID::ZERO; MAX_PATTERNS];
+        let mut count = 0;
+        for pid in scratch.patterns.iter().take(MAX_PATTERNS) {
+            matched[count] = pid;
+            count += 1;
+        }
+        let mut furthest = primary.map(|_| m.end());
+        for &pid in &matched[..count] {
+            if pid == m.pattern() {
+                continue;
+            }
+            let input = Input::new(text)
+                .range(start..window_end)
+                .anchored(Anchored::Pattern(pid));
+            let Some(end) = self.first.search(&input).map(|alt| alt.end()) else {
+                continue;
+            };
+            let rule = self.pattern_rule[pid.as_usize()];
+            if let Some(candidate) = self.evaluate(text, rule, start, end, tabular, scratch) {
+                furthest = furthest.max(Some(end));
+                if level_of(candidate.confidence) >= self.min_levels[rule] {
+                    scratch.candidates.push(candidate);
+                }
+            }
+        }
+        Some(match furthest {
+            Some(end) => end,
+            None => next_char(text, start),
+        })
     }
 
     /// Validates one candidate and weighs its context; `None` when invalid.
@@ -810,6 +844,58 @@ pub(crate) mod tests {
                     proptest::prop_assert!(!hidden_needed || f.masked != value);
                     proptest::prop_assert!(f.data_type == DataType::Email || shown <= 4);
                     proptest::prop_assert!(f.revealed_value().is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_rules_get_a_prefilter() {
+        // Every pattern needs a digit, `:` or `@`: if a new pattern does
+        // not, the whole text is read again and this says so.
+        let prefilter = default_scanner().prefilter.as_ref();
+        assert!(prefilter.is_some());
+    }
+
+    /// The default scanner reading whole texts, for comparison.
+    fn unfiltered_scanner() -> &'static Scanner {
+        static SCANNER: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        SCANNER.get_or_init(|| {
+            let mut scanner = Scanner::new(&Policy::default()).expect("scanner");
+            scanner.prefilter = None;
+            scanner
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_prefilter_changes_no_finding(
+            text in "([0-9]{1,5}|[A-Za-z]{1,7}|[ .,:;@/+()\\-]|\u{a0}|é|\n|NHS number: |DOB |Tel |jo.x@ex.com|GB82 WEST |GB82 WEST ABCD EFGH IJKL |14 July 19|July |Sept\\. |\\+44 |2001:db8::|[a-f]{1,4}:|[A-Z]{2}[0-9]{2} ){0,48}"
+        ) {
+            for kind in [TextKind::Body, TextKind::Attachment] {
+                let found = scan_with_scanner(default_scanner(), &text, kind, true);
+                let expected = scan_with_scanner(unfiltered_scanner(), &text, kind, true);
+                proptest::prop_assert_eq!(found, expected);
+            }
+            // The reason: every match of every pattern, valid or not, lies
+            // inside one region.
+            let scanner = default_scanner();
+            let mut regions = Vec::new();
+            if let Some(prefilter) = &scanner.prefilter {
+                prefilter.regions(&text, &mut regions);
+            }
+            let mut set = PatternSet::new(scanner.all.pattern_len());
+            for start in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
+                set.clear();
+                let from = Input::new(&text).range(start..).anchored(Anchored::Yes);
+                scanner.all.which_overlapping_matches(&from, &mut set);
+                for pid in set.iter() {
+                    let input = Input::new(&text).range(start..).anchored(Anchored::Pattern(pid));
+                    let end = scanner.first.search(&input).map_or(start, |m| m.end());
+                    proptest::prop_assert!(
+                        regions.iter().any(|r| r.start <= start && end <= r.end),
+                        "{:?} outside {:?}", &text[start..end], regions
+                    );
                 }
             }
         }
