@@ -20,6 +20,10 @@ use std::ops::Range;
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+/// How much text is read before deciding that it is too dense with numbers
+/// for regions to pay.
+const DENSE_SAMPLE: usize = 4096;
+
 /// A byte that every numeric-shaped match holds: `0`–`9` or `:`.
 fn is_digit_anchor(b: u8) -> bool {
     b.wrapping_sub(b'0') <= 10
@@ -250,7 +254,15 @@ impl Prefilter {
         // one needs no walk of its own.
         let mut walked_to = 0;
         let mut i = 0;
+        // Bytes in the regions closed so far.
+        let mut covered = 0;
         while let Some(at) = next_anchor(bytes, i) {
+            // Text dense with numbers (a CSV of patients) is nearly all
+            // regions: past a first stretch, read the rest whole.
+            if at > DENSE_SAMPLE && (covered + current.len()) * 4 > at * 3 && !current.is_empty() {
+                current.end = len;
+                break;
+            }
             i = at + 1;
             let region = if is_digit_anchor(bytes[at]) {
                 let start = at.saturating_sub(self.before);
@@ -282,6 +294,7 @@ impl Prefilter {
             };
             if current.is_empty() || region.start > current.end {
                 if !current.is_empty() {
+                    covered += current.len();
                     out.push(current);
                 }
                 current = region;
@@ -292,6 +305,7 @@ impl Prefilter {
             // they join this one.
             while out.len() > first && out.last().is_some_and(|last| last.end >= current.start) {
                 if let Some(last) = out.pop() {
+                    covered -= last.len();
                     current.start = current.start.min(last.start);
                 }
             }
@@ -423,6 +437,13 @@ mod tests {
         let text = "ab1cdefghijk2mn@x y";
         assert_eq!(pieces(text), vec!["ab1cdefghijk2mn@x"]);
         assert!(pieces("no anchors here").is_empty());
+        // Text dense with numbers is read whole past the first stretch.
+        let dense = "AB12 xyz ".repeat(2000);
+        let mut out = Vec::new();
+        filter.regions(&dense, &mut out);
+        assert!(out.len() < 700, "{}", out.len());
+        assert_eq!(out.last().map(|r| r.end), Some(dense.len()));
+        assert!(out.windows(2).all(|w| w[0].end < w[1].start));
         // Bounds stay on character boundaries.
         let filter = Prefilter::new(&[r"[A-Z]{3}[0-9]"]).expect("filter");
         let mut out = Vec::new();
