@@ -270,6 +270,7 @@ impl Prefilter {
                 // The usual case, in a stretch dense with numbers.
                 if current.contains(&start) || start == current.end && !current.is_empty() {
                     current.end = current.end.max(end);
+                    i = self.extend_dense(bytes, &mut current, i);
                     continue;
                 }
                 start..end
@@ -319,6 +320,38 @@ impl Prefilter {
             }
             while !text.is_char_boundary(region.end) {
                 region.end += 1;
+            }
+        }
+    }
+}
+
+impl Prefilter {
+    /// Grows `current` over a stretch dense with numbers without visiting
+    /// each digit: every digit before `current.end + before` only extends
+    /// the region, and the last of them decides how far. Returns where the
+    /// search for anchors goes on. Leaves any `@` to the caller.
+    fn extend_dense(&self, bytes: &[u8], current: &mut Range<usize>, mut from: usize) -> usize {
+        loop {
+            let reach = current
+                .end
+                .saturating_add(self.before)
+                .saturating_add(1)
+                .min(bytes.len());
+            let Some(window) = bytes.get(from..reach) else {
+                return from;
+            };
+            if memchr::memchr(b'@', window).is_some() {
+                return from;
+            }
+            match window.iter().rposition(|&b| is_digit_anchor(b)) {
+                Some(p) => {
+                    let last = from + p;
+                    current.end = current
+                        .end
+                        .max(last.saturating_add(self.longest).min(bytes.len()));
+                    from = last + 1;
+                }
+                None => return reach.max(from),
             }
         }
     }
