@@ -521,34 +521,82 @@ struct JsonlFinding<'a> {
 }
 
 /// Writes one jsonl finding line: the bytes serde writes for
-/// [`JsonlFinding`], but with the constant keys written as they are and the
-/// file name escaped once per message (`file_json`), not once per finding.
-/// Output dominated the CLI's time on messages full of findings.
-fn write_finding_line(
+/// [`JsonlFinding`], but with the constant keys and names written as they
+/// are, the file name escaped once per message (`file_json`) and each part's
+/// location once per part (`location`), not once per finding. Output
+/// dominated the CLI's time on messages full of findings.
+fn write_finding_line<'r>(
     w: &mut impl Write,
     file_json: &[u8],
-    finding: &mailaudit::Finding,
+    location: &mut LocationJson<'r>,
+    finding: &'r mailaudit::Finding,
     value: Option<&str>,
 ) -> io::Result<()> {
     w.write_all(b"{\"file\":")?;
     w.write_all(file_json)?;
-    w.write_all(b",\"type\":")?;
-    serde_json::to_writer(&mut *w, &finding.data_type)?;
-    w.write_all(b",\"category\":")?;
-    serde_json::to_writer(&mut *w, &finding.category)?;
-    w.write_all(b",\"confidence\":")?;
+    w.write_all(b",\"type\":\"")?;
+    w.write_all(finding.data_type.as_str().as_bytes())?;
+    w.write_all(b"\",\"category\":\"")?;
+    w.write_all(finding.category.as_str().as_bytes())?;
+    w.write_all(b"\",\"confidence\":")?;
     serde_json::to_writer(&mut *w, &finding.confidence)?;
-    w.write_all(b",\"level\":")?;
-    serde_json::to_writer(&mut *w, &finding.level)?;
-    w.write_all(b",\"location\":")?;
-    serde_json::to_writer(&mut *w, &finding.location)?;
+    w.write_all(b",\"level\":\"")?;
+    w.write_all(finding.level.as_str().as_bytes())?;
+    w.write_all(b"\",\"location\":")?;
+    location.write(w, &finding.location)?;
     w.write_all(b",\"masked\":")?;
-    serde_json::to_writer(&mut *w, &finding.masked)?;
+    write_json_str(w, &finding.masked)?;
     if let Some(value) = value {
         w.write_all(b",\"value\":")?;
-        serde_json::to_writer(&mut *w, value)?;
+        write_json_str(w, value)?;
     }
     w.write_all(b"}\n")
+}
+
+/// A JSON string, as serde_json writes it: as is when nothing in it needs
+/// escaping (the usual masked value), through serde_json otherwise.
+fn write_json_str(w: &mut impl Write, s: &str) -> io::Result<()> {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        w.write_all(b"\"")?;
+        w.write_all(s.as_bytes())?;
+        w.write_all(b"\"")
+    } else {
+        serde_json::to_writer(w, s).map_err(io::Error::from)
+    }
+}
+
+/// The JSON of the last location written, without its byte range: the
+/// findings of one part share it.
+#[derive(Default)]
+struct LocationJson<'r> {
+    of: Option<&'r mailaudit::Location>,
+    /// `{"part":...` up to, not including, the closing brace.
+    prefix: Vec<u8>,
+}
+
+impl<'r> LocationJson<'r> {
+    fn write(&mut self, w: &mut impl Write, location: &'r mailaudit::Location) -> io::Result<()> {
+        let (Some(start), Some(end)) = (location.start, location.end) else {
+            return serde_json::to_writer(w, location).map_err(io::Error::from);
+        };
+        let same_part = self.of.is_some_and(|last| {
+            last.part == location.part
+                && last.content_type == location.content_type
+                && last.filename == location.filename
+                && last.inner == location.inner
+        });
+        if !same_part {
+            let mut bare = location.clone();
+            bare.start = None;
+            bare.end = None;
+            self.prefix.clear();
+            serde_json::to_writer(&mut self.prefix, &bare)?;
+            self.prefix.pop();
+            self.of = Some(location);
+        }
+        w.write_all(&self.prefix)?;
+        write!(w, ",\"start\":{start},\"end\":{end}}}")
+    }
 }
 
 #[derive(Serialize)]
@@ -619,13 +667,14 @@ impl<W: Write> Printer<W> {
                     return Ok(());
                 }
                 let file_json = serde_json::to_vec(file)?;
+                let mut location = LocationJson::default();
                 for finding in report.findings() {
                     let value = if show_values {
                         finding.revealed_value()
                     } else {
                         None
                     };
-                    write_finding_line(&mut *w, &file_json, finding, value)?;
+                    write_finding_line(&mut *w, &file_json, &mut location, finding, value)?;
                 }
                 Ok(())
             }),
@@ -829,6 +878,7 @@ mod tests {
             assert!(report.findings().len() >= 5, "{:?}", report.findings());
             let file = "dir/\"odd\" name\\.eml";
             let file_json = serde_json::to_vec(file).expect("json");
+            let mut location = LocationJson::default();
             for finding in report.findings() {
                 let value = if reveal {
                     finding.revealed_value()
@@ -843,7 +893,8 @@ mod tests {
                 .expect("json");
                 expected.push(b'\n');
                 let mut written = Vec::new();
-                write_finding_line(&mut written, &file_json, finding, value).expect("write");
+                write_finding_line(&mut written, &file_json, &mut location, finding, value)
+                    .expect("write");
                 assert_eq!(
                     String::from_utf8_lossy(&written),
                     String::from_utf8_lossy(&expected)

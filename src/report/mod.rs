@@ -181,6 +181,17 @@ pub enum Level {
     High,
 }
 
+impl Level {
+    /// The lower-case name used in JSON (`high`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Low => "low",
+            Level::Medium => "medium",
+            Level::High => "high",
+        }
+    }
+}
+
 /// One item of personal data found in the message. Carries the masked value
 /// only, unless the auditor was built to reveal values (see
 /// [`AuditOptions::reveal_values`](crate::AuditOptions)).
