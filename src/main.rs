@@ -595,8 +595,27 @@ impl<'r> LocationJson<'r> {
             self.of = Some(location);
         }
         w.write_all(&self.prefix)?;
-        write!(w, ",\"start\":{start},\"end\":{end}}}")
+        w.write_all(b",\"start\":")?;
+        write_decimal(w, start)?;
+        w.write_all(b",\"end\":")?;
+        write_decimal(w, end)?;
+        w.write_all(b"}")
     }
+}
+
+/// `n` in decimal, without the formatting machinery (a line per finding).
+fn write_decimal(w: &mut impl Write, mut n: usize) -> io::Result<()> {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    w.write_all(&digits[at..])
 }
 
 #[derive(Serialize)]
@@ -859,6 +878,15 @@ impl Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_match_display() {
+        for n in [0, 7, 10, 99, 100, 123_456, usize::MAX] {
+            let mut out = Vec::new();
+            write_decimal(&mut out, n).expect("write");
+            assert_eq!(String::from_utf8_lossy(&out), n.to_string());
+        }
+    }
 
     /// Hand-written finding lines are byte for byte what serde writes, for
     /// every kind of location and with or without values.
