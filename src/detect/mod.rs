@@ -506,6 +506,10 @@ fn boundaries_ok(text: &str, start: usize, end: usize, check: Check) -> bool {
 /// validator.
 fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
     let separated = value.contains([' ', '-', '\u{a0}']);
+    // Letters are written in capitals in these identifiers; in lower case
+    // the shape is common enough in other tokens that only a label makes
+    // them one.
+    let lower_case = value.bytes().any(|b| b.is_ascii_lowercase());
     let base = rule.base;
     match rule.check {
         Check::Email => {
@@ -539,16 +543,16 @@ fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
                 Some(base - 0.2)
             }
         }
-        Check::Nino => validate::nino(value).then_some(base),
+        Check::Nino => validate::nino(value).then_some(if lower_case { base - 0.3 } else { base }),
         Check::Card => validate::card_number(value).then_some(base),
-        Check::Iban => validate::iban(value).then_some(base),
-        Check::Postcode => {
-            validate::uk_postcode(value).then_some(if value.contains([' ', '\u{a0}']) {
+        Check::Iban => validate::iban(value).then_some(if lower_case { base - 0.45 } else { base }),
+        Check::Postcode => validate::uk_postcode(value).then_some(
+            if value.contains([' ', '\u{a0}']) {
                 base
             } else {
                 base - 0.25
-            })
-        }
+            } - if lower_case { 0.3 } else { 0.0 },
+        ),
         Check::BirthDate => {
             // Numeric dates use one separator throughout (14/07/1983).
             let mut separators = value.bytes().filter(|b| b"/.-".contains(b));

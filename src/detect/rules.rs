@@ -316,7 +316,8 @@ pub(crate) const RULES: &[Rule] = &[
         data_type: DataType::UkNino,
         category: Category::Identity,
         patterns: &[
-            r"(?-u:\b)[A-Z]{2}[ \x{a0}-]?[0-9]{2}[ \x{a0}-]?[0-9]{2}[ \x{a0}-]?[0-9]{2}[ \x{a0}-]?[A-D](?-u:\b)",
+            // Lower case too (`ab 12 34 56 c`): then only with a label.
+            r"(?-u:\b)[A-Za-z]{2}[ \x{a0}-]?[0-9]{2}[ \x{a0}-]?[0-9]{2}[ \x{a0}-]?[0-9]{2}[ \x{a0}-]?[A-Da-d](?-u:\b)",
         ],
         check: Check::Nino,
         base: 0.75,
@@ -337,8 +338,14 @@ pub(crate) const RULES: &[Rule] = &[
             "NI number: AB 12 34 56 C",
             "JE428213C,GB05",
             "NINO SG796637D",
+            "NI number: ab 12 34 56 c",
         ],
-        negative_examples: &["NI number: GB 12 34 56 C", "DA123456A", "AB123456E"],
+        negative_examples: &[
+            "NI number: GB 12 34 56 C",
+            "DA123456A",
+            "AB123456E",
+            "see ab123456c",
+        ],
     },
     Rule {
         data_type: DataType::CreditCard,
@@ -398,7 +405,8 @@ pub(crate) const RULES: &[Rule] = &[
         data_type: DataType::Iban,
         category: Category::Financial,
         patterns: &[
-            r"(?-u:\b)[A-Z]{2}[0-9]{2}(?:[ \x{a0}]?[A-Z0-9]{4}){2,7}(?:[ \x{a0}]?[A-Z0-9]{1,3})?(?-u:\b)",
+            // Lower case too (`gb82 west ...`): then only with a label.
+            r"(?-u:\b)[A-Za-z]{2}[0-9]{2}(?:[ \x{a0}]?[A-Za-z0-9]{4}){2,7}(?:[ \x{a0}]?[A-Za-z0-9]{1,3})?(?-u:\b)",
         ],
         check: Check::Iban,
         base: 0.9,
@@ -409,16 +417,19 @@ pub(crate) const RULES: &[Rule] = &[
         examples: &[
             "IBAN GB82 WEST 1234 5698 7654 32",
             "pay DE89370400440532013000",
+            "iban: gb82 west 1234 5698 7654 32",
         ],
         negative_examples: &[
             "IBAN GB82 WEST 1234 5698 7654 33",
+            "code gb82 west 1234 5698 7654 32",
             "VAT reg. GB 184 6571 90",
         ],
     },
     Rule {
         data_type: DataType::UkPostcode,
         category: Category::Location,
-        patterns: &[r"(?-u:\b)[A-Z]{1,2}[0-9][A-Z0-9]?[ \x{a0}]?[0-9][A-Z]{2}(?-u:\b)"],
+        // Lower case too (`sw1a 1aa`): then only with a label.
+        patterns: &[r"(?-u:\b)[A-Za-z]{1,2}[0-9][A-Za-z0-9]?[ \x{a0}]?[0-9][A-Za-z]{2}(?-u:\b)"],
         check: Check::Postcode,
         base: 0.6,
         context_boost: 0.3,
@@ -448,8 +459,14 @@ pub(crate) const RULES: &[Rule] = &[
             "London SW1A 1AA",
             "Postcode: EC1V9HX",
             "Flat 2, Leeds LS62AB",
+            "Postcode: sw1a 1aa",
         ],
-        negative_examples: &["code QQ1 2AB", "LS6 2AC", "tax code 1257L W1"],
+        negative_examples: &[
+            "code QQ1 2AB",
+            "LS6 2AC",
+            "tax code 1257L W1",
+            "meet b2 2bb at noon",
+        ],
     },
     Rule {
         data_type: DataType::Dob,
@@ -460,12 +477,12 @@ pub(crate) const RULES: &[Rule] = &[
             concat!(
                 r"(?-u:\b)[0-9]{1,2}(?i:st|nd|rd|th)?(?:[ \x{a0}-]|[ \x{a0}]of[ \x{a0}])",
                 month!(),
-                r"\.?,?[ \x{a0}-][0-9]{4}(?-u:\b)"
+                r"\.?,?[ \x{a0}-](?:[0-9]{4}|[0-9]{2})(?-u:\b)"
             ),
             concat!(
                 r"(?-u:\b)",
                 month!(),
-                r"\.?[ \x{a0}][0-9]{1,2}(?i:st|nd|rd|th)?,?[ \x{a0}][0-9]{4}(?-u:\b)"
+                r"\.?[ \x{a0}][0-9]{1,2}(?i:st|nd|rd|th)?,?[ \x{a0}](?:[0-9]{4}|[0-9]{2})(?-u:\b)"
             ),
         ],
         check: Check::BirthDate,
@@ -496,6 +513,8 @@ pub(crate) const RULES: &[Rule] = &[
             "D.O.B. 1983-07-14",
             "Name,DOB\nJo Bloggs,07/14/1983",
             "id\tdate_of_birth\n7\t14 Jul. 1983",
+            "Date of birth: 14-Jul-83",
+            "DOB Sept 3, 91",
         ],
         negative_examples: &[
             "Start date: 14/07/2024",

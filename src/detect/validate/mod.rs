@@ -564,7 +564,8 @@ fn full_year(y: u32, digits: usize) -> u32 {
 
 /// A plausible birth date in any of the written forms: d/m/y or m/d/y with
 /// `/ . -`, ISO `y-m-d`, `14 July 1983`, `14th of July 1983`, `July 14, 1983`,
-/// `14-Jul-1983`. The year must lie between 1900 and 2026.
+/// `14-Jul-1983`, `14-Jul-83`. The year must lie between 1900 and 2026 (two
+/// digits: 00-29 are 2000-2029, the rest 1900s).
 pub(crate) fn birth_date(text: &str) -> Option<Date> {
     let mut nums = [(0u32, 0usize); 3];
     let mut n_nums = 0;
@@ -607,10 +608,10 @@ pub(crate) fn birth_date(text: &str) -> Option<Date> {
             } else {
                 (nums[0], nums[1])
             };
-            if year.1 != 4 {
+            if year.1 != 4 && year.1 != 2 {
                 return None;
             }
-            valid(year.0, month, day.0)
+            valid(full_year(year.0, year.1), month, day.0)
         }
         (None, 3) => {
             let [a, b, c] = nums;
