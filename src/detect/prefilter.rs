@@ -323,9 +323,7 @@ impl Prefilter {
             }
         }
     }
-}
 
-impl Prefilter {
     /// Grows `current` over a stretch dense with numbers without visiting
     /// each digit: every digit before `current.end + before` only extends
     /// the region, and the last of them decides how far. Returns where the

@@ -633,6 +633,11 @@ fn cut_long_line(value: &[u8], max_line_bytes: u64) -> (&[u8], bool) {
     (value, false)
 }
 
+/// The section holding `section` (`1.2` for `1.2.3`; `""` at the top).
+fn parent_section(section: &str) -> &str {
+    section.rsplit_once('.').map_or("", |(parent, _)| parent)
+}
+
 /// A header field's value as written: white space around it trimmed, as
 /// mail-parser's raw reading does, and invalid UTF-8 replaced.
 fn raw_value(value: &[u8]) -> Cow<'_, str> {
@@ -939,7 +944,6 @@ impl<'a> Walker<'_, 'a> {
     /// The text of the last part read when it is a plain body part and a
     /// sibling of `section`.
     fn plain_sibling(&self, section: &str) -> Option<&str> {
-        let parent = |s: &str| s.rsplit_once('.').map_or("", |(p, _)| p).to_string();
         self.view
             .texts
             .last()
@@ -947,7 +951,7 @@ impl<'a> Walker<'_, 'a> {
                 last.kind == TextKind::Body
                     && !last.from_html
                     && last.location.inner.is_none()
-                    && parent(&last.location.part) == parent(section)
+                    && parent_section(&last.location.part) == parent_section(section)
             })
             .map(|last| last.text.as_ref())
     }
