@@ -31,7 +31,7 @@ fn email_inners(report: &Report) -> Vec<String> {
         .findings()
         .iter()
         .filter(|f| f.data_type == mailaudit::DataType::Email)
-        .filter_map(|f| f.location.inner.clone())
+        .filter_map(|f| f.location.inner.as_deref().map(str::to_string))
         .collect()
 }
 
@@ -41,7 +41,7 @@ fn unscanned(report: &Report) -> Vec<(String, String)> {
         .iter()
         .map(|u| {
             (
-                u.location.inner.clone().unwrap_or_default(),
+                u.location.inner.as_deref().unwrap_or_default().to_string(),
                 u.reason.clone(),
             )
         })
@@ -69,7 +69,7 @@ fn xlsx_findings_name_sheet_and_cell() {
         "{report:?}"
     );
     let finding = &report.findings()[0];
-    assert_eq!(finding.location.part, "2");
+    assert_eq!(&*finding.location.part, "2");
     assert_eq!(finding.location.filename.as_deref(), Some("patients.xlsx"));
     assert!(report.unscanned().is_empty(), "{:?}", unscanned(&report));
     assert!(report.is_complete());

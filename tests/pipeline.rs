@@ -39,7 +39,7 @@ fn incident_is_an_exposed_recipient_list() {
     let places: Vec<&str> = v
         .evidence
         .iter()
-        .map(|e| e.location.part.as_str())
+        .map(|e| &*e.location.part)
         .collect();
     assert_eq!(places, ["HEADER.Cc"]);
 }
@@ -93,13 +93,13 @@ fn address_list_in_attachment_is_flagged_and_binary_parts_listed() {
         .iter()
         .find(|v| v.rule == "recipient-list-in-content")
         .unwrap();
-    assert_eq!(v.evidence[0].location.part, "2");
+    assert_eq!(&*v.evidence[0].location.part, "2");
     assert_eq!(
         v.evidence[0].location.filename.as_deref(),
         Some("attendees.csv")
     );
     assert_eq!(report.unscanned().len(), 1);
-    assert_eq!(report.unscanned()[0].location.part, "3");
+    assert_eq!(&*report.unscanned()[0].location.part, "3");
     assert_eq!(report.unscanned()[0].reason, "image");
 }
 
@@ -111,7 +111,7 @@ fn forwarded_message_headers_are_scanned() {
         .iter()
         .find(|v| v.rule == "recipient-list-in-content")
         .expect("list in forwarded headers");
-    assert_eq!(v.evidence[0].location.part, "2.HEADER.Cc");
+    assert_eq!(&*v.evidence[0].location.part, "2.HEADER.Cc");
     // The nested HTML body was converted to text and scanned as part 2.1.
     assert!(report.stats().parts >= 3);
 }

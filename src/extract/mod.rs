@@ -22,6 +22,7 @@
 //! default); a format whose feature is off is reported `unsupported`.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
 
 use crate::message::Location;
 use crate::policy::Limits;
@@ -502,7 +503,7 @@ pub(crate) fn cell_row(inner: &str) -> Option<u32> {
 /// The cell maps of every sheet in a message, by part and inner path.
 #[derive(Debug, Default)]
 pub(crate) struct CellMaps {
-    maps: Vec<(String, String, CellMap)>,
+    maps: Vec<(Arc<str>, Arc<str>, CellMap)>,
 }
 
 impl CellMaps {
@@ -535,7 +536,7 @@ impl CellMaps {
                 continue;
             }
             if let Some(cell) = location.start.and_then(|start| map.cell_at(start)) {
-                location.inner = Some(format!("{inner}!{cell}"));
+                location.inner = Some(format!("{inner}!{cell}").into());
             }
         }
     }

@@ -7,7 +7,7 @@
 //! every part it does not read as [`Unscanned`], with the reason.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use mail_parser::{HeaderName, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
@@ -19,19 +19,23 @@ use crate::policy::Limits;
 
 /// Where something was found: a MIME part, and optionally a byte range in
 /// that part's decoded text.
+///
+/// The names are shared (`Arc<str>`): every finding in a part points at the
+/// same strings, so a part with a hundred thousand findings holds its names
+/// once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Location {
     /// IMAP section of the part: `1`, `2.1`, `HEADER.Subject`, `3.HEADER.From`.
-    pub part: String,
+    pub part: Arc<str>,
     /// The part's media type, lower-cased, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
+    pub content_type: Option<Arc<str>>,
     /// The attachment's file name, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub filename: Option<String>,
+    pub filename: Option<Arc<str>>,
     /// Path inside a container attachment (`patients.xlsx/Sheet1!C7`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub inner: Option<String>,
+    pub inner: Option<Arc<str>>,
     /// Byte offset where the item starts in the part's decoded text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub start: Option<usize>,
@@ -41,7 +45,7 @@ pub struct Location {
 }
 
 impl Location {
-    pub(crate) fn part(part: impl Into<String>) -> Location {
+    pub(crate) fn part(part: impl Into<Arc<str>>) -> Location {
         Location {
             part: part.into(),
             content_type: None,
@@ -924,7 +928,7 @@ impl<'a> Walker<'_, 'a> {
         let extraction = crate::extract::extract(bytes, format, name, self.limits, budget);
         for text in extraction.texts {
             let mut location = location.clone();
-            location.inner = Some(text.inner);
+            location.inner = Some(text.inner.into());
             if let Some(cells) = text.cells {
                 self.view.cell_maps.insert(&location, cells);
             }
@@ -932,7 +936,7 @@ impl<'a> Walker<'_, 'a> {
         }
         for skipped in extraction.skipped {
             let mut location = location.clone();
-            location.inner = Some(skipped.inner);
+            location.inner = Some(skipped.inner.into());
             let reason = skipped.reason.as_str().to_string();
             self.view.unscanned.push(Unscanned { location, reason });
         }
@@ -1057,9 +1061,9 @@ fn media_type(part: &MessagePart<'_>) -> Option<String> {
 
 fn part_location(part: &MessagePart<'_>, section: String) -> Location {
     Location {
-        part: section,
-        content_type: media_type(part),
-        filename: part.attachment_name().map(str::to_string),
+        part: section.into(),
+        content_type: media_type(part).map(Into::into),
+        filename: part.attachment_name().map(Into::into),
         inner: None,
         start: None,
         end: None,
@@ -1214,7 +1218,7 @@ mod tests {
             .texts
             .iter()
             .filter(|t| t.location.part.contains(".HEADER."))
-            .map(|t| (t.location.part.as_str(), t.text.as_ref()))
+            .map(|t| (&*t.location.part, t.text.as_ref()))
             .collect();
         for expected in [
             ("1.HEADER.From", "Jo <jo@example.com>"),
