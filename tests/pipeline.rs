@@ -36,11 +36,7 @@ fn incident_is_an_exposed_recipient_list() {
         v.message
     );
     assert!(v.message.contains("Bcc"));
-    let places: Vec<&str> = v
-        .evidence
-        .iter()
-        .map(|e| &*e.location.part)
-        .collect();
+    let places: Vec<&str> = v.evidence.iter().map(|e| &*e.location.part).collect();
     assert_eq!(places, ["HEADER.Cc"]);
 }
 

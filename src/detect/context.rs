@@ -1,10 +1,11 @@
-//! Context words: one Aho-Corasick automaton over every rule's vocabulary,
-//! run once per text part; and the header row of tabular text, whose cells
-//! label the columns below them.
+//! Context words: every rule's vocabulary in one trie-shaped automaton,
+//! looked up at word starts in the stretches around candidates; and the
+//! header row of tabular text, whose cells label the columns below them.
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::{Anchored, MatchKind, StartKind};
 
 use super::rules::{Rule, HEALTH_WORDS};
 
@@ -38,10 +39,176 @@ pub(crate) struct Hit {
 /// The compiled vocabulary.
 #[derive(Debug)]
 pub(crate) struct Vocabulary {
-    automaton: AhoCorasick,
+    words: Words,
     meanings: Vec<Meaning>,
     /// Health words alone, for one pass over a part that holds identifiers.
-    health: AhoCorasick,
+    health: Words,
+}
+
+/// A word list searched at word starts only.
+///
+/// A whole word begins where no letter precedes it, so only those places
+/// are tried, each with an anchored walk of a trie-shaped DFA that stops at
+/// the first byte no word continues with: most places cost one step. An
+/// unanchored search would also stop inside longer words ("ni" in
+/// "opinion", "st" in "first") only to reject each stop: for short words
+/// that costs more than the text is long.
+#[derive(Debug)]
+struct Words {
+    dfa: aho_corasick::dfa::DFA,
+    /// Bit `a << 8 | b` is set when some word starts with bytes `a`, `b`
+    /// (ASCII lower-cased); a one-byte word sets every `b` after its `a`.
+    /// Most places are turned away by this table, without a walk.
+    starts: Box<[u64; 1024]>,
+    /// Every word starts with a letter, so only letters after non-letters
+    /// need trying.
+    letter_starts: bool,
+}
+
+impl Words {
+    fn new(words: &[String]) -> Result<Words, aho_corasick::BuildError> {
+        let dfa = aho_corasick::dfa::DFA::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(StartKind::Anchored)
+            .build(words)?;
+        let mut starts = Box::new([0u64; 1024]);
+        let mut set = |a: u8, b: u8| {
+            let bit = pair(a, b);
+            starts[bit / 64] |= 1 << (bit % 64);
+        };
+        for word in words {
+            match word.as_bytes() {
+                [] => {}
+                [a] => (0..=255).for_each(|b| set(*a, b)),
+                [a, b, ..] => set(*a, *b),
+            }
+        }
+        let letter_starts = words
+            .iter()
+            .all(|w| w.as_bytes().first().is_some_and(u8::is_ascii_alphabetic));
+        Ok(Words {
+            dfa,
+            starts,
+            letter_starts,
+        })
+    }
+
+    /// Some word may start with `a`, `b`.
+    #[inline]
+    fn may_start(&self, a: u8, b: u8) -> bool {
+        let bit = pair(a, b);
+        self.starts[bit / 64] & (1 << (bit % 64)) != 0
+    }
+
+    /// The longest word that starts at `at` and ends by `end`: its end and
+    /// index.
+    fn longest_at(&self, bytes: &[u8], at: usize, end: usize) -> Option<(usize, usize)> {
+        let dfa = &self.dfa;
+        // Built for anchored searches, so a start state exists.
+        let mut sid = dfa.start_state(Anchored::Yes).ok()?;
+        let mut longest = None;
+        for (i, &byte) in (at..).zip(&bytes[at..end]) {
+            sid = dfa.next_state(Anchored::Yes, sid, byte);
+            if dfa.is_special(sid) {
+                if dfa.is_dead(sid) {
+                    break;
+                }
+                if dfa.is_match(sid) {
+                    let word = dfa.match_pattern(sid, 0);
+                    // A match state may also carry a shorter word that ends
+                    // here but starts later: only words from `at` count.
+                    if i + 1 - dfa.pattern_len(word) == at {
+                        longest = Some((i + 1, word.as_usize()));
+                    }
+                }
+            }
+        }
+        longest
+    }
+
+    /// Calls `found(start, end, word)` for each word that starts in `range`
+    /// where no letter precedes it, the longest one at each place, left to
+    /// right and not overlapping (a word found, whole or not, is stepped
+    /// over). `end` may be glued to a letter: callers judge that.
+    fn each(&self, text: &str, range: Range<usize>, mut found: impl FnMut(usize, usize, usize)) {
+        if !self.letter_starts {
+            return self.each_bytewise(text, range, found);
+        }
+        let bytes = text.as_bytes();
+        let end = range.end.min(bytes.len());
+        let mut at = range.start;
+        let mut after_letter = at > 0 && bytes[at - 1].is_ascii_alphabetic();
+        // Eight bytes at a time: the letters that follow a non-letter.
+        'chunks: while at < end {
+            let chunk_end = (at + 8).min(end);
+            let chunk = match bytes[at..].first_chunk::<8>() {
+                Some(whole) if chunk_end == at + 8 => *whole,
+                _ => {
+                    let mut short = [0u8; 8];
+                    short[..chunk_end - at].copy_from_slice(&bytes[at..chunk_end]);
+                    short
+                }
+            };
+            let letters = letter_mask(u64::from_le_bytes(chunk));
+            let mut starts = letters & !(letters << 8 | u64::from(after_letter) << 7);
+            while starts != 0 {
+                let i = at + (starts.trailing_zeros() / 8) as usize;
+                starts &= starts - 1;
+                let next = bytes.get(i + 1).copied().unwrap_or(0);
+                if !self.may_start(bytes[i], next) {
+                    continue;
+                }
+                if let Some((word_end, word)) = self.longest_at(bytes, i, end) {
+                    found(i, word_end, word);
+                    after_letter = bytes[word_end - 1].is_ascii_alphabetic();
+                    at = word_end;
+                    continue 'chunks;
+                }
+            }
+            after_letter = letters >> ((chunk_end - at - 1) * 8 + 7) & 1 == 1;
+            at = chunk_end;
+        }
+    }
+
+    /// [`Words::each`] a byte at a time: for words that may begin with a
+    /// non-letter, and as the reference the fast path is tested against.
+    fn each_bytewise(
+        &self,
+        text: &str,
+        range: Range<usize>,
+        mut found: impl FnMut(usize, usize, usize),
+    ) {
+        let bytes = text.as_bytes();
+        let end = range.end.min(bytes.len());
+        let mut at = range.start;
+        let mut after_letter = at > 0 && bytes[at - 1].is_ascii_alphabetic();
+        while at < end {
+            let next = bytes.get(at + 1).copied().unwrap_or(0);
+            if !after_letter && self.may_start(bytes[at], next) {
+                if let Some((word_end, word)) = self.longest_at(bytes, at, end) {
+                    found(at, word_end, word);
+                    after_letter = bytes[word_end - 1].is_ascii_alphabetic();
+                    at = word_end;
+                    continue;
+                }
+            }
+            after_letter = bytes[at].is_ascii_alphabetic();
+            at += 1;
+        }
+    }
+}
+
+/// Bit 7 of each byte of `x` is set when that byte is an ASCII letter.
+#[inline]
+fn letter_mask(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = ONES * 0x80;
+    // Folded to lower case, seven bits: no byte's sum below carries over.
+    let folded = (x | (ONES * 0x20)) & !HIGH;
+    let from_a = folded + ONES * (0x80 - u64::from(b'a'));
+    let past_z = folded + ONES * (0x80 - u64::from(b'z') - 1);
+    from_a & !past_z & !x & HIGH
 }
 
 impl Vocabulary {
@@ -109,54 +276,46 @@ impl Vocabulary {
             })
             .collect();
         let meanings = inherited;
-        let build = |words: &[String]| {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                // A few hundred words: a DFA costs some memory, once per
-                // auditor, and searches faster than the default NFA.
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(words)
-        };
-        let automaton = build(&words)?;
         let health_words: Vec<String> = HEALTH_WORDS.iter().map(|w| w.to_string()).collect();
-        let health = build(&health_words)?;
         Ok(Vocabulary {
-            automaton,
+            words: Words::new(&words)?,
             meanings,
-            health,
+            health: Words::new(&health_words)?,
         })
     }
 
     /// Appends the whole-word context words in `text[range]` to `out`, in
     /// order, leaving out any that starts where or before the last one in
-    /// `out` does (searches over overlapping stretches). Context is looked up only around candidates: short words
-    /// ("ni", "ip", "ref") occur inside many longer ones, and rejecting
-    /// those everywhere in a long text would cost more than the scan.
+    /// `out` does (searches over overlapping stretches).
     pub(crate) fn find(&self, text: &str, range: Range<usize>, out: &mut Vec<Hit>) {
-        let input = Input::new(text).range(range);
         let seen_to = out.last().map(|hit| hit.start);
-        for m in self.automaton.find_iter(input) {
-            let seen = seen_to.is_some_and(|last| last >= m.start());
-            if !seen && whole_word(text, m.start(), m.end()) {
+        self.words.each(text, range, |start, end, word| {
+            let seen = seen_to.is_some_and(|last| last >= start);
+            if !seen && whole_word(text, start, end) {
                 out.push(Hit {
-                    start: m.start(),
-                    end: m.end(),
-                    meaning: self.meanings[m.pattern().as_usize()],
+                    start,
+                    end,
+                    meaning: self.meanings[word],
                 });
             }
-        }
+        });
     }
 
     /// Appends where health words occur in `text[range]` to `out`, in order.
     pub(crate) fn find_health(&self, text: &str, range: Range<usize>, out: &mut Vec<usize>) {
-        for m in self.health.find_iter(Input::new(text).range(range)) {
-            let seen = out.last().is_some_and(|&last| last >= m.start());
-            if !seen && whole_word(text, m.start(), m.end()) {
-                out.push(m.start());
+        self.health.each(text, range, |start, end, _| {
+            let seen = out.last().is_some_and(|&last| last >= start);
+            if !seen && whole_word(text, start, end) {
+                out.push(start);
             }
-        }
+        });
     }
+}
+
+/// The index of a byte pair in [`Words::starts`], ASCII case folded.
+#[inline]
+fn pair(a: u8, b: u8) -> usize {
+    usize::from(a.to_ascii_lowercase()) << 8 | usize::from(b.to_ascii_lowercase())
 }
 
 /// No letter touches either end ("ref" is not in "referral"). Digits may:
@@ -269,4 +428,115 @@ fn contains_word(phrase: &str, word: &str) -> bool {
         !before.is_some_and(|c| c.is_ascii_alphabetic())
             && !after.is_some_and(|c| c.is_ascii_alphabetic())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use aho_corasick::{AhoCorasick, Input};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const WORDS: &[&str] = &[
+        "ni",
+        "ni number",
+        "dob",
+        "date of birth",
+        "ref",
+        "x",
+        "patient",
+    ];
+
+    fn words() -> Words {
+        let words: Vec<String> = WORDS.iter().map(|w| w.to_string()).collect();
+        Words::new(&words).expect("builds")
+    }
+
+    fn found(words: &Words, text: &str, bytewise: bool) -> Vec<(usize, usize, usize)> {
+        let mut out = Vec::new();
+        let push = |s, e, w| out.push((s, e, w));
+        if bytewise {
+            words.each_bytewise(text, 0..text.len(), push);
+        } else {
+            words.each(text, 0..text.len(), push);
+        }
+        out
+    }
+
+    #[test]
+    fn letters_are_what_std_says_they_are() {
+        for byte in 0..=255u8 {
+            for lane in 0..8 {
+                let x =
+                    u64::from(byte) << (lane * 8) | 0x4142_2020_7a5b_6040 & !(0xff << (lane * 8));
+                let got = letter_mask(x) >> (lane * 8 + 7) & 1 == 1;
+                assert_eq!(
+                    got,
+                    byte.is_ascii_alphabetic(),
+                    "byte {byte:#04x} lane {lane}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn words_start_where_no_letter_precedes_them() {
+        let words = words();
+        let text = "Opinion: NI number AB, dob; xref ref Ni patients, patient.";
+        let got: Vec<&str> = found(&words, text, false)
+            .iter()
+            .map(|&(s, e, _)| &text[s..e])
+            .collect();
+        // "ni" inside "opinion" is not tried; "x" starts "xref" and is
+        // found, "ref" inside it is stepped over; "patient" in "patients" is
+        // found too (whether an end is glued is the caller's to judge).
+        assert_eq!(
+            got,
+            ["NI number", "dob", "x", "ref", "Ni", "patient", "patient"]
+        );
+    }
+
+    proptest! {
+        /// The eight-bytes-at-a-time path finds what the byte loop finds,
+        /// and each find is the longest word an anchored Aho-Corasick search
+        /// reports there.
+        #[test]
+        fn chunked_search_matches_the_byte_loop(
+            pieces in proptest::collection::vec(
+                prop_oneof![
+                    Just("ni"), Just("NI number"), Just("dob"), Just("Date of Birth"),
+                    Just("ref"), Just("x"), Just("patient"), Just(" "), Just(","),
+                    Just("a"), Just("é"), Just("7"), Just("\n"), Just("date of"),
+                ],
+                0..40,
+            ),
+            cut in 0usize..8,
+        ) {
+            let text: String = pieces.concat();
+            let words = words();
+            let fast = found(&words, &text, false);
+            prop_assert_eq!(&fast, &found(&words, &text, true));
+            let reference = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .start_kind(StartKind::Anchored)
+                .build(WORDS)
+                .expect("builds");
+            for &(start, end, word) in &fast {
+                let m = reference
+                    .find(Input::new(&text).range(start..).anchored(Anchored::Yes))
+                    .expect("a word starts there");
+                prop_assert_eq!((m.start(), m.end(), m.pattern().as_usize()), (start, end, word));
+            }
+            // A range that starts and ends inside the text agrees too.
+            let from = cut.min(text.len());
+            if text.is_char_boundary(from) {
+                let mut a = Vec::new();
+                let mut b = Vec::new();
+                words.each(&text, from..text.len(), |s, e, w| a.push((s, e, w)));
+                words.each_bytewise(&text, from..text.len(), |s, e, w| b.push((s, e, w)));
+                prop_assert_eq!(a, b);
+            }
+        }
+    }
 }
