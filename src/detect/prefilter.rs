@@ -6,8 +6,8 @@
 //! patterns themselves (their syntax trees): each pattern either
 //!
 //! - holds a byte of `0`–`9` or `:` in every match, with at most
-//!   `before` bytes ahead of the first such byte and at most `longest`
-//!   bytes in all, or
+//!   `before` bytes ahead of the first such byte, at most `after` bytes
+//!   past the last, and at most `gap` bytes between two of them, or
 //! - holds an `@` in every match, and is made of bytes from a known set,
 //!   so a match lies inside the run of such bytes around its `@`.
 //!
@@ -34,8 +34,10 @@ fn is_digit_anchor(b: u8) -> bool {
 pub(crate) struct Prefilter {
     /// The most bytes of a numeric-shaped match before its first anchor.
     before: usize,
-    /// The longest numeric-shaped match.
-    longest: usize,
+    /// How far a region reaches past an anchor: enough for the most bytes
+    /// after a match's last anchor, and for regions of two anchors of one
+    /// match to meet (at most `gap` bytes apart).
+    reach: usize,
     /// Bytes an `@`-shaped match is made of (`None`: no such pattern).
     around_at: Option<[bool; 256]>,
 }
@@ -49,6 +51,33 @@ struct Shape {
     /// Among matches holding one, the most bytes before the first
     /// (`None`: no match holds one).
     lead: Option<usize>,
+    /// Among matches holding one, the most bytes after the last.
+    trail: Option<usize>,
+    /// Among matches holding two or more, the most bytes between two
+    /// consecutive ones (`None`: no match holds two).
+    gap: Option<usize>,
+}
+
+impl Shape {
+    /// Only the empty match.
+    const EMPTY: Shape = Shape {
+        free: Some(0),
+        lead: None,
+        trail: None,
+        gap: None,
+    };
+    /// No match at all.
+    const NONE: Shape = Shape {
+        free: None,
+        lead: None,
+        trail: None,
+        gap: None,
+    };
+}
+
+/// `a + b` when both are possible.
+fn add_option(a: Option<usize>, b: Option<usize>) -> Option<usize> {
+    Some(a?.saturating_add(b?))
 }
 
 fn max_option(a: Option<usize>, b: Option<usize>) -> Option<usize> {
@@ -63,20 +92,23 @@ fn max_option(a: Option<usize>, b: Option<usize>) -> Option<usize> {
 /// (ASCII bytes only: a character of two or more bytes is never in it).
 fn shape(hir: &Hir, set: &dyn Fn(u8) -> bool) -> Shape {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Shape {
-            free: Some(0),
-            lead: None,
-        },
-        HirKind::Literal(literal) => match literal.0.iter().position(|&b| set(b)) {
-            Some(p) => Shape {
-                free: None,
-                lead: Some(p),
-            },
-            None => Shape {
-                free: Some(literal.0.len()),
-                lead: None,
-            },
-        },
+        HirKind::Empty | HirKind::Look(_) => Shape::EMPTY,
+        HirKind::Literal(literal) => {
+            let bytes = &literal.0;
+            let anchors: Vec<usize> = (0..bytes.len()).filter(|&i| set(bytes[i])).collect();
+            match (anchors.first(), anchors.last()) {
+                (Some(&first), Some(&last)) => Shape {
+                    free: None,
+                    lead: Some(first),
+                    trail: Some(bytes.len() - 1 - last),
+                    gap: anchors.windows(2).map(|w| w[1] - w[0] - 1).max(),
+                },
+                _ => Shape {
+                    free: Some(bytes.len()),
+                    ..Shape::NONE
+                },
+            }
+        }
         HirKind::Class(Class::Bytes(class)) => {
             let bytes = class.ranges().iter().flat_map(|r| r.start()..=r.end());
             let (mut inside, mut outside) = (false, false);
@@ -90,6 +122,8 @@ fn shape(hir: &Hir, set: &dyn Fn(u8) -> bool) -> Shape {
             Shape {
                 free: outside.then_some(1),
                 lead: inside.then_some(0),
+                trail: inside.then_some(0),
+                gap: None,
             }
         }
         HirKind::Class(Class::Unicode(class)) => {
@@ -109,45 +143,28 @@ fn shape(hir: &Hir, set: &dyn Fn(u8) -> bool) -> Shape {
             Shape {
                 free,
                 lead: inside.then_some(0),
+                trail: inside.then_some(0),
+                gap: None,
             }
         }
         HirKind::Capture(capture) => shape(&capture.sub, set),
-        HirKind::Concat(items) => {
-            let mut free = Some(0usize);
-            let mut lead = None;
-            for item in items {
-                let s = shape(item, set);
-                if let (Some(f), Some(l)) = (free, s.lead) {
-                    lead = max_option(lead, Some(f.saturating_add(l)));
-                }
-                free = match (free, s.free) {
-                    (Some(a), Some(b)) => Some(a.saturating_add(b)),
-                    _ => None,
-                };
-            }
-            Shape { free, lead }
-        }
-        HirKind::Alternation(items) => items.iter().fold(
+        HirKind::Concat(items) => items
+            .iter()
+            .fold(Shape::EMPTY, |acc, item| then(acc, shape(item, set))),
+        HirKind::Alternation(items) => items.iter().fold(Shape::NONE, |acc, item| {
+            let s = shape(item, set);
             Shape {
-                free: None,
-                lead: None,
-            },
-            |acc, item| {
-                let s = shape(item, set);
-                Shape {
-                    free: max_option(acc.free, s.free),
-                    lead: max_option(acc.lead, s.lead),
-                }
-            },
-        ),
+                free: max_option(acc.free, s.free),
+                lead: max_option(acc.lead, s.lead),
+                trail: max_option(acc.trail, s.trail),
+                gap: max_option(acc.gap, s.gap),
+            }
+        }),
         HirKind::Repetition(rep) => {
             let s = shape(&rep.sub, set);
             let copies = rep.max.map_or(usize::MAX, |m| m as usize);
             if copies == 0 {
-                return Shape {
-                    free: Some(0),
-                    lead: None,
-                };
+                return Shape::EMPTY;
             }
             let times = |f: usize, n: usize| {
                 if f == 0 || n == 0 {
@@ -163,13 +180,41 @@ fn shape(hir: &Hir, set: &dyn Fn(u8) -> bool) -> Shape {
                 None if rep.min == 0 => Some(0),
                 None => None,
             };
-            // The first anchor is in some copy, after copies without one.
-            let lead = s.lead.map(|l| match s.free {
-                Some(f) => times(f, copies.saturating_sub(1)).saturating_add(l),
-                None => l,
-            });
-            Shape { free, lead }
+            // The first anchor is in some copy, after copies without one;
+            // the last likewise before such copies.
+            let free_copies = |n: usize| s.free.map_or(0, |f| times(f, n));
+            let lead = s
+                .lead
+                .map(|l| free_copies(copies.saturating_sub(1)).saturating_add(l));
+            let trail = s
+                .trail
+                .map(|t| free_copies(copies.saturating_sub(1)).saturating_add(t));
+            // Two anchors in consecutive copies, or copies apart with
+            // anchor-free copies between.
+            let across = if copies >= 2 {
+                add_option(s.trail, s.lead)
+                    .map(|g| g.saturating_add(free_copies(copies.saturating_sub(2))))
+            } else {
+                None
+            };
+            Shape {
+                free,
+                lead,
+                trail,
+                gap: max_option(s.gap, across),
+            }
         }
+    }
+}
+
+/// The shape of `a` followed by `b`.
+fn then(a: Shape, b: Shape) -> Shape {
+    Shape {
+        free: add_option(a.free, b.free),
+        // The first anchor is in `a`, or in `b` after an anchor-free `a`.
+        lead: max_option(a.lead, add_option(a.free, b.lead)),
+        trail: max_option(b.trail, add_option(a.trail, b.free)),
+        gap: max_option(max_option(a.gap, b.gap), add_option(a.trail, b.lead)),
     }
 }
 
@@ -215,16 +260,22 @@ impl Prefilter {
     /// neither shape (or does not parse: the automaton reports that).
     pub(crate) fn new(patterns: &[&str]) -> Option<Prefilter> {
         let mut before = 0;
-        let mut longest = 0;
+        let mut after = 0;
+        let mut gap = 0;
         let mut around_at: Option<[bool; 256]> = None;
         for pattern in patterns {
             let hir = regex_syntax::parse(pattern).ok()?;
             let numeric = shape(&hir, &is_digit_anchor);
-            let bounded = hir.properties().maximum_len();
-            match (numeric.free, numeric.lead, bounded) {
-                (None, Some(lead), Some(len)) if lead < usize::MAX => {
+            match numeric {
+                Shape {
+                    free: None,
+                    lead: Some(lead),
+                    trail: Some(trail),
+                    gap: pair,
+                } if lead.max(trail).max(pair.unwrap_or(0)) < usize::MAX => {
                     before = before.max(lead);
-                    longest = longest.max(len);
+                    after = after.max(trail);
+                    gap = gap.max(pair.unwrap_or(0));
                 }
                 _ => {
                     if shape(&hir, &|b| b == b'@').free.is_some() {
@@ -237,7 +288,7 @@ impl Prefilter {
         }
         Some(Prefilter {
             before,
-            longest,
+            reach: after.max(gap.saturating_sub(before)).saturating_add(1),
             around_at,
         })
     }
@@ -266,7 +317,7 @@ impl Prefilter {
             i = at + 1;
             let region = if is_digit_anchor(bytes[at]) {
                 let start = at.saturating_sub(self.before);
-                let end = at.saturating_add(self.longest).min(len);
+                let end = at.saturating_add(self.reach).min(len);
                 // The usual case, in a stretch dense with numbers.
                 if current.contains(&start) || start == current.end && !current.is_empty() {
                     current.end = current.end.max(end);
@@ -346,7 +397,7 @@ impl Prefilter {
                     let last = from + p;
                     current.end = current
                         .end
-                        .max(last.saturating_add(self.longest).min(bytes.len()));
+                        .max(last.saturating_add(self.reach).min(bytes.len()));
                     from = last + 1;
                 }
                 None => return reach.max(from),
@@ -427,9 +478,22 @@ mod tests {
             numeric("[0-9]{3}"),
             Shape {
                 free: None,
-                lead: Some(0)
+                lead: Some(0),
+                trail: Some(0),
+                gap: Some(0),
             }
         );
+        assert_eq!(numeric("[0-9]").gap, None);
+        // `SW1A 1AA`: two letters after the last digit, three between.
+        let postcode = numeric(r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}");
+        assert_eq!((postcode.lead, postcode.trail, postcode.gap), (Some(2), Some(2), Some(2)));
+        let dated = numeric(r"[0-9]{1,2} (?:Jan|March)(?: [0-9]{4})?");
+        assert_eq!((dated.trail, dated.gap), (Some(6), Some(7)));
+        assert_eq!(numeric(r"(?:[0-9]x{0,3}){2,}").gap, Some(3));
+        assert_eq!(numeric(r"(?:[0-9]|x){2,5}").gap, Some(3));
+        assert_eq!(numeric(r"[0-9]+").gap, Some(0));
+        assert_eq!(numeric(r"a1b2cc").trail, Some(2));
+        assert_eq!(numeric(r"a1b2cc").gap, Some(1));
         assert_eq!(numeric(r"(?:\+|00)44").lead, Some(1));
         assert_eq!(numeric(r"[A-Z]{2}[0-9]").lead, Some(2));
         // Case folding: `s` also matches `ſ`, two bytes long.
@@ -462,14 +526,14 @@ mod tests {
         };
         assert_eq!(
             pieces("some prose AB12 then more prose, mail jo.x@ex.org ok"),
-            vec!["AB12 th", "jo.x@ex.org"]
+            vec!["AB12", "jo.x@ex.org"]
         );
         // A walk back from `@` joins the regions it reaches, closed or not.
         let text = "ab1cdefghijk2mn@x y";
         assert_eq!(pieces(text), vec!["ab1cdefghijk2mn@x"]);
         assert!(pieces("no anchors here").is_empty());
         // Text dense with numbers is read whole past the first stretch.
-        let dense = "AB12 xyz ".repeat(2000);
+        let dense = "AB12 34 ".repeat(2000);
         let mut out = Vec::new();
         filter.regions(&dense, &mut out);
         assert!(out.len() < 700, "{}", out.len());
