@@ -745,6 +745,30 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn country_code_and_dotted_forms_are_found_whole() {
+        for (text, value, data_type) in [
+            (
+                "Boston: 1 (617) 220-8436.",
+                "1 (617) 220-8436",
+                DataType::Phone,
+            ),
+            ("call 1.800.234.5678 now", "1.800.234.5678", DataType::Phone),
+            (
+                "card 4111.1111.1111.1111",
+                "4111.1111.1111.1111",
+                DataType::CreditCard,
+            ),
+        ] {
+            let found = scan(text);
+            assert_eq!(types(&found), vec![data_type], "{text}");
+            assert_eq!(found[0].value.as_deref(), Some(value), "{text}");
+        }
+        // A numbered list item is not a country code.
+        let found = scan("Contacts: 2 (617) 220-8436");
+        assert_eq!(found[0].value.as_deref(), Some("(617) 220-8436"));
+    }
+
+    #[test]
     fn pattern_count_fits() {
         let count: usize = RULES.iter().map(|r| r.patterns.len()).sum();
         assert!(count <= MAX_PATTERNS);

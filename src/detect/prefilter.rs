@@ -486,7 +486,10 @@ mod tests {
         assert_eq!(numeric("[0-9]").gap, None);
         // `SW1A 1AA`: two letters after the last digit, three between.
         let postcode = numeric(r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}");
-        assert_eq!((postcode.lead, postcode.trail, postcode.gap), (Some(2), Some(2), Some(2)));
+        assert_eq!(
+            (postcode.lead, postcode.trail, postcode.gap),
+            (Some(2), Some(2), Some(2))
+        );
         let dated = numeric(r"[0-9]{1,2} (?:Jan|March)(?: [0-9]{4})?");
         assert_eq!((dated.trail, dated.gap), (Some(6), Some(7)));
         assert_eq!(numeric(r"(?:[0-9]x{0,3}){2,}").gap, Some(3));

@@ -420,7 +420,16 @@ pub(crate) fn phone(text: &str) -> PhoneForm {
                 PhoneForm::National
             }
         }
-        [1, rest @ ..] if text.starts_with("1-") && nanp(rest) => PhoneForm::National,
+        // The country code before a national number: 1-617-220-8436,
+        // 1 (617) 220-8436.
+        [1, rest @ ..]
+            if text
+                .strip_prefix('1')
+                .is_some_and(|r| r.starts_with([' ', '\u{a0}', '.', '-']))
+                && nanp(rest) =>
+        {
+            PhoneForm::National
+        }
         _ if nanp(d) => {
             let bracketed = trimmed.starts_with('(');
             let (_, count) = groups(text);
