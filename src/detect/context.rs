@@ -137,7 +137,7 @@ impl Words {
         }
         let bytes = text.as_bytes();
         let end = range.end.min(bytes.len());
-        let mut at = range.start;
+        let mut at = range.start.min(end);
         let mut after_letter = at > 0 && bytes[at - 1].is_ascii_alphabetic();
         // Eight bytes at a time: the letters that follow a non-letter.
         'chunks: while at < end {
@@ -181,7 +181,7 @@ impl Words {
     ) {
         let bytes = text.as_bytes();
         let end = range.end.min(bytes.len());
-        let mut at = range.start;
+        let mut at = range.start.min(end);
         let mut after_letter = at > 0 && bytes[at - 1].is_ascii_alphabetic();
         while at < end {
             let next = bytes.get(at + 1).copied().unwrap_or(0);
@@ -494,6 +494,12 @@ mod tests {
             got,
             ["NI number", "dob", "x", "ref", "Ni", "patient", "patient"]
         );
+        // Ranges past the end find nothing (and do not panic).
+        let mut none = Vec::new();
+        let past = text.len() + 5..text.len() + 9;
+        words.each(text, past.clone(), |s, _, _| none.push(s));
+        words.each_bytewise(text, past, |s, _, _| none.push(s));
+        assert!(none.is_empty());
     }
 
     proptest! {
