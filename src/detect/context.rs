@@ -101,6 +101,25 @@ impl Words {
         self.starts[bit / 64] & (1 << (bit % 64)) != 0
     }
 
+    /// Tries a word start at `at`: when a word starts there (and ends by
+    /// `end`), reports it through `found` and returns its end.
+    #[inline(always)]
+    fn try_at(
+        &self,
+        bytes: &[u8],
+        at: usize,
+        end: usize,
+        found: &mut impl FnMut(usize, usize, usize),
+    ) -> Option<usize> {
+        let next = bytes.get(at + 1).copied().unwrap_or(0);
+        if !self.may_start(bytes[at], next) {
+            return None;
+        }
+        let (word_end, word) = self.longest_at(bytes, at, end)?;
+        found(at, word_end, word);
+        Some(word_end)
+    }
+
     /// The longest word that starts at `at` and ends by `end`: its end and
     /// index.
     fn longest_at(&self, bytes: &[u8], at: usize, end: usize) -> Option<(usize, usize)> {
@@ -155,12 +174,7 @@ impl Words {
             while starts != 0 {
                 let i = at + (starts.trailing_zeros() / 8) as usize;
                 starts &= starts - 1;
-                let next = bytes.get(i + 1).copied().unwrap_or(0);
-                if !self.may_start(bytes[i], next) {
-                    continue;
-                }
-                if let Some((word_end, word)) = self.longest_at(bytes, i, end) {
-                    found(i, word_end, word);
+                if let Some(word_end) = self.try_at(bytes, i, end, &mut found) {
                     after_letter = bytes[word_end - 1].is_ascii_alphabetic();
                     at = word_end;
                     continue 'chunks;
@@ -184,10 +198,8 @@ impl Words {
         let mut at = range.start.min(end);
         let mut after_letter = at > 0 && bytes[at - 1].is_ascii_alphabetic();
         while at < end {
-            let next = bytes.get(at + 1).copied().unwrap_or(0);
-            if !after_letter && self.may_start(bytes[at], next) {
-                if let Some((word_end, word)) = self.longest_at(bytes, at, end) {
-                    found(at, word_end, word);
+            if !after_letter {
+                if let Some(word_end) = self.try_at(bytes, at, end, &mut found) {
                     after_letter = bytes[word_end - 1].is_ascii_alphabetic();
                     at = word_end;
                     continue;
