@@ -16,14 +16,14 @@
 //! 0.5, low below; the policy's `[detectors]` table sets the minimum.
 
 mod context;
+mod engine;
 mod prefilter;
 mod rules;
 pub(crate) mod validate;
 
 use std::sync::Mutex;
 
-use regex_automata::meta;
-use regex_automata::{Anchored, Input, MatchKind, PatternID, PatternSet};
+use regex_automata::{Anchored, Input, PatternID, PatternSet};
 
 use crate::message::{TextKind, TextPart};
 use crate::policy::{DetectorSettings, Policy, PolicyError};
@@ -31,6 +31,7 @@ use crate::report::mask::{mask_email, mask_tail};
 use crate::report::{Category, Finding, Level};
 
 use context::{Hit, Table, Vocabulary};
+use engine::{Caches, Engine, Stopped};
 use prefilter::Prefilter;
 use rules::{Check, Rule, RULES};
 use validate::PhoneForm;
@@ -94,6 +95,8 @@ struct Scratch {
     cluster: Vec<Candidate>,
     table: Table,
     patterns: PatternSet,
+    /// The automata's caches.
+    caches: Caches,
     /// Where candidates can be (see [`Prefilter`]).
     regions: Vec<std::ops::Range<usize>>,
 }
@@ -104,12 +107,10 @@ pub(crate) struct Scanner {
     rules: Vec<&'static Rule>,
     /// Minimum level of each enabled rule (same order as `rules`).
     min_levels: Vec<Level>,
-    /// Leftmost-first search over every pattern: where candidates start.
-    first: meta::Regex,
-    /// The same patterns with all-matches semantics: which patterns match
-    /// at a candidate's start, so a failed or weak candidate can be
-    /// read as another type.
-    all: meta::Regex,
+    /// Every pattern, compiled: where candidates are, and which patterns
+    /// match at a candidate's start (so a failed or weak candidate can be
+    /// read as another type).
+    engine: Engine,
     /// Pattern id → rule index.
     pattern_rule: Vec<usize>,
     /// Where in a text candidates can start and end; `None` reads it all.
@@ -153,25 +154,13 @@ impl Scanner {
                 pattern_rule.push(i);
             }
         }
-        let build = |kind: MatchKind| {
-            meta::Builder::new()
-                .configure(
-                    meta::Config::new()
-                        .match_kind(kind)
-                        .hybrid_cache_capacity(LAZY_DFA_CACHE),
-                )
-                .build_many(&patterns)
-                .map_err(|e| compile_error(e.to_string()))
-        };
-        let first = build(MatchKind::LeftmostFirst)?;
-        let all = build(MatchKind::All)?;
+        let engine = Engine::new(&patterns, LAZY_DFA_CACHE).map_err(compile_error)?;
         let vocabulary = Vocabulary::new(&rules).map_err(|e| compile_error(e.to_string()))?;
         let prefilter = Prefilter::new(&patterns);
         Ok(Scanner {
             rules,
             min_levels,
-            first,
-            all,
+            engine,
             pattern_rule,
             prefilter,
             vocabulary,
@@ -190,7 +179,8 @@ impl Scanner {
             candidates: Vec::new(),
             cluster: Vec::new(),
             table: Table::default(),
-            patterns: PatternSet::new(self.all.pattern_len()),
+            patterns: PatternSet::new(self.engine.pattern_len()),
+            caches: self.engine.caches(),
             regions: Vec::new(),
         })
     }
@@ -238,9 +228,11 @@ impl Scanner {
         // Candidates are bounded too (overlap resolution may drop some, so
         // keep a margin): a part full of addresses must not hold millions.
         let candidate_cap = room.saturating_mul(2).max(64);
-        self.find_candidates(text, tabular, candidate_cap, &mut scratch);
+        let searched = self.find_candidates(text, tabular, candidate_cap, &mut scratch);
         resolve_overlaps(&mut scratch.candidates, &mut scratch.cluster);
-        let complete = scratch.candidates.len() <= room && scratch.candidates.len() < candidate_cap;
+        let complete = searched.is_ok()
+            && scratch.candidates.len() <= room
+            && scratch.candidates.len() < candidate_cap;
 
         for c in scratch.candidates.iter().take(room) {
             let rule = self.rules[c.rule];
@@ -272,7 +264,13 @@ impl Scanner {
     /// read as each type whose pattern matches there. Only the prefilter's
     /// regions are read; every match lies inside one, so the matches are
     /// those of a search over the whole text.
-    fn find_candidates(&self, text: &str, tabular: bool, cap: usize, scratch: &mut Scratch) {
+    fn find_candidates(
+        &self,
+        text: &str,
+        tabular: bool,
+        cap: usize,
+        scratch: &mut Scratch,
+    ) -> Result<(), Stopped> {
         let mut regions = std::mem::take(&mut scratch.regions);
         regions.clear();
         match &self.prefilter {
@@ -280,16 +278,22 @@ impl Scanner {
             None => regions.push(0..text.len()),
         }
         let mut at = 0;
-        for region in &regions {
+        let mut searched = Ok(());
+        'regions: for region in &regions {
             at = at.max(region.start);
             while at < region.end && scratch.candidates.len() < cap {
                 match self.candidates_at(text, at..region.end, tabular, scratch) {
-                    Some(next) => at = next,
-                    None => break,
+                    Ok(Some(next)) => at = next,
+                    Ok(None) => break,
+                    Err(stopped) => {
+                        searched = Err(stopped);
+                        break 'regions;
+                    }
                 }
             }
         }
         scratch.regions = regions;
+        searched
     }
 
     /// Reads the first match in `range` as each type whose pattern matches
@@ -301,9 +305,14 @@ impl Scanner {
         range: std::ops::Range<usize>,
         tabular: bool,
         scratch: &mut Scratch,
-    ) -> Option<usize> {
+    ) -> Result<Option<usize>, Stopped> {
         let len = text.len();
-        let m = self.first.search(&Input::new(text).range(range))?;
+        let Some(m) = self
+            .engine
+            .find(&mut scratch.caches, &Input::new(text).range(range))?
+        else {
+            return Ok(None);
+        };
         let start = m.start();
         let window_end = (start + CANDIDATE_WINDOW).min(len);
         let primary_rule = self.pattern_rule[m.pattern().as_usize()];
@@ -315,16 +324,17 @@ impl Scanner {
         if let Some(candidate) = primary {
             if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
                 scratch.candidates.push(candidate);
-                return Some(m.end());
+                return Ok(Some(m.end()));
             }
         }
         scratch.patterns.clear();
-        self.all.which_overlapping_matches(
+        self.engine.which_match(
+            &mut scratch.caches,
             &Input::new(text)
                 .range(start..window_end)
                 .anchored(Anchored::Yes),
             &mut scratch.patterns,
-        );
+        )?;
         // Copied out so that evaluating can use the rest of the scratch.
         let mut matched = [PatternID::ZERO; MAX_PATTERNS];
         let mut count = 0;
@@ -340,7 +350,11 @@ impl Scanner {
             let input = Input::new(text)
                 .range(start..window_end)
                 .anchored(Anchored::Pattern(pid));
-            let Some(end) = self.first.search(&input).map(|alt| alt.end()) else {
+            let Some(end) = self
+                .engine
+                .find(&mut scratch.caches, &input)?
+                .map(|alt| alt.end())
+            else {
                 continue;
             };
             let rule = self.pattern_rule[pid.as_usize()];
@@ -351,10 +365,10 @@ impl Scanner {
                 }
             }
         }
-        Some(match furthest {
+        Ok(Some(match furthest {
             Some(end) => end,
             None => next_char(text, start),
-        })
+        }))
     }
 
     /// Validates one candidate and weighs its context; `None` when invalid.
@@ -912,14 +926,15 @@ pub(crate) mod tests {
             if let Some(prefilter) = &scanner.prefilter {
                 prefilter.regions(&text, &mut regions);
             }
-            let mut set = PatternSet::new(scanner.all.pattern_len());
+            let mut set = PatternSet::new(scanner.engine.pattern_len());
+            let mut caches = scanner.engine.caches();
             for start in (0..text.len()).filter(|&i| text.is_char_boundary(i)) {
                 set.clear();
                 let from = Input::new(&text).range(start..).anchored(Anchored::Yes);
-                scanner.all.which_overlapping_matches(&from, &mut set);
+                scanner.engine.which_match(&mut caches, &from, &mut set).expect("searched");
                 for pid in set.iter() {
                     let input = Input::new(&text).range(start..).anchored(Anchored::Pattern(pid));
-                    let end = scanner.first.search(&input).map_or(start, |m| m.end());
+                    let end = scanner.engine.find(&mut caches, &input).expect("searched").map_or(start, |m| m.end());
                     proptest::prop_assert!(
                         regions.iter().any(|r| r.start <= start && end <= r.end),
                         "{:?} outside {:?}", &text[start..end], regions
