@@ -27,7 +27,7 @@ use regex_automata::{Anchored, Input, PatternID, PatternSet};
 
 use crate::message::{TextKind, TextPart};
 use crate::policy::{DetectorSettings, Policy, PolicyError};
-use crate::report::mask::{mask_email, mask_tail};
+use crate::report::mask::Masked;
 use crate::report::{Category, Finding, Level};
 
 use context::{Hit, Table, Vocabulary};
@@ -238,9 +238,9 @@ impl Scanner {
             let rule = self.rules[c.rule];
             let value = &text[c.start..c.end];
             let masked = if rule.check == Check::Email {
-                mask_email(value)
+                Masked::email(value)
             } else {
-                mask_tail(value, rule.keep_tail)
+                Masked::tail(value, rule.keep_tail)
             };
             out.push(Finding {
                 data_type: rule.data_type,

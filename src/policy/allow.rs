@@ -355,7 +355,7 @@ mod tests {
             confidence: 0.95,
             level: Level::High,
             location: Location::part("1").with_span(start, end),
-            masked: String::new(),
+            masked: crate::report::mask::Masked::default(),
             value: None,
         };
         let mut findings = vec![finding(9, 29), finding(33, 53)];

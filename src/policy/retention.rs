@@ -572,7 +572,7 @@ pub(crate) mod testing {
             confidence: 0.99,
             level: Level::High,
             location: Location::part("1").with_span(0, 12),
-            masked: "*** *** *919".to_string(),
+            masked: crate::report::mask::Masked::tail("943 476 5919", 3),
             value: None,
         }
     }

@@ -209,7 +209,7 @@ pub struct Finding {
     /// Where it is.
     pub location: Location,
     /// The masked value (`*** *** *919`).
-    pub masked: String,
+    pub masked: mask::Masked,
     #[serde(skip)]
     pub(crate) value: Option<String>,
 }
