@@ -358,12 +358,31 @@ pub(crate) struct Table {
 struct Cursor {
     at: usize,
     column: usize,
+    /// `at` is inside a quoted cell.
+    quoted: bool,
+}
+
+/// How many delimiters `line` holds outside quoted cells, and whether its
+/// end is inside one, given whether its start is. A `"` opens or closes a
+/// quoted cell (an escaped `""` does both). A line break always ends a cell:
+/// a quoted cell that runs over lines (an address) costs only its own row.
+fn delimiters(line: &[u8], delimiter: u8, mut quoted: bool) -> (usize, bool) {
+    let mut count = 0;
+    for i in memchr::memchr2_iter(delimiter, b'"', line) {
+        if line[i] == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            count += 1;
+        }
+    }
+    (count, quoted)
 }
 
 impl Table {
     /// Reads the header when `text` looks like a table: the first two lines
-    /// split into the same number (at least two) of cells on one delimiter.
-    /// `hits` is working memory.
+    /// split into the same number (at least two) of cells on one delimiter
+    /// (outside double quotes: `"Khan, Amir"` is one cell). `hits` is working
+    /// memory.
     pub(crate) fn detect(
         text: &str,
         vocabulary: &Vocabulary,
@@ -378,7 +397,7 @@ impl Table {
         let second_end = memchr::memchr(b'\n', &bytes[first_end + 1..])
             .map_or(bytes.len(), |i| first_end + 1 + i);
         let second = &bytes[first_end + 1..second_end];
-        let count = |line: &[u8], d: u8| line.iter().filter(|&&b| b == d).count();
+        let count = |line: &[u8], d: u8| delimiters(line, d, false).0;
         let Some(delimiter) = [b',', b'\t', b';', b'|']
             .into_iter()
             .filter(|&d| count(first, d) >= 1 && count(first, d) == count(second, d))
@@ -386,6 +405,16 @@ impl Table {
         else {
             return false;
         };
+        // A header names its columns; a first line with a cell of mostly
+        // digits is data (a log line's time stamp, a table without a header).
+        let numeric = |cell: &[u8]| {
+            let digits = cell.iter().filter(|b| b.is_ascii_digit()).count();
+            let letters = cell.iter().filter(|b| b.is_ascii_alphabetic()).count();
+            digits >= 4 && digits > letters
+        };
+        if first.split(|&b| b == delimiter).any(numeric) {
+            return false;
+        }
         table.delimiter = delimiter;
         table.body_start = first_end + 1;
         table.columns.clear();
@@ -414,20 +443,22 @@ impl Table {
             return None;
         }
         let bytes = text.as_bytes();
-        let (from, mut column) = match self.cursor {
-            Some(c) if c.at <= at => (c.at, c.column),
-            _ => (0, 0),
+        let (from, mut column, mut quoted) = match self.cursor {
+            Some(c) if c.at <= at => (c.at, c.column, c.quoted),
+            _ => (0, 0, false),
         };
         // From the start of `at`'s line, or from the last lookup on it.
         let read = match memchr::memrchr(b'\n', &bytes[from..at]) {
             Some(i) => {
                 column = 0;
+                quoted = false;
                 from + i + 1
             }
             None => from,
         };
-        column += memchr::memchr_iter(self.delimiter, &bytes[read..at]).count();
-        self.cursor = Some(Cursor { at, column });
+        let (more, quoted) = delimiters(&bytes[read..at], self.delimiter, quoted);
+        column += more;
+        self.cursor = Some(Cursor { at, column, quoted });
         self.columns.get(column).copied()
     }
 }

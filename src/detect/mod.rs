@@ -324,7 +324,8 @@ impl Scanner {
         if let Some(candidate) = primary {
             if level_of(candidate.confidence) >= self.min_levels[primary_rule] {
                 scratch.candidates.push(candidate);
-                return Ok(Some(m.end()));
+                // Past the value (an IBAN may end before the match does).
+                return Ok(Some(candidate.end));
             }
         }
         scratch.patterns.clear();
@@ -382,6 +383,10 @@ impl Scanner {
         scratch: &mut Scratch,
     ) -> Option<Candidate> {
         let rule = self.rules[rule_index];
+        let end = match rule.check {
+            Check::Iban => start + validate::iban_extent(&text[start..end])?,
+            _ => end,
+        };
         let value = &text[start..end];
         if !boundaries_ok(text, start, end, rule.check) {
             return None;
@@ -783,6 +788,29 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_iban_ends_at_its_country_length_not_in_the_next_word() {
+        // Belgian (16) and Spanish (24) IBANs are whole groups of four: the
+        // pattern's last group reaches into the word after them.
+        for (text, value) in [
+            ("IBAN BE63 0631 5391 8072 today", "BE63 0631 5391 8072"),
+            (
+                "Please pay to IBAN BE63063153918072 by Friday.",
+                "BE63063153918072",
+            ),
+            (
+                "IBAN: ES83 2038 1234 6020 0045 6781 Santander",
+                "ES83 2038 1234 6020 0045 6781",
+            ),
+        ] {
+            let found = scan(text);
+            assert_eq!(types(&found), vec![DataType::Iban], "{text}");
+            assert_eq!(found[0].value.as_deref(), Some(value), "{text}");
+        }
+        // Glued digits are not cut off: no IBAN.
+        assert!(scan("IBAN BE630631539180721234 today").is_empty());
+    }
+
+    #[test]
     fn pattern_count_fits() {
         let count: usize = RULES.iter().map(|r| r.patterns.len()).sum();
         assert!(count <= MAX_PATTERNS);
@@ -851,6 +879,29 @@ pub(crate) mod tests {
         let out = scan_part(&Policy::default(), text, TextKind::Attachment, true);
         let dobs: Vec<_> = out.iter().filter_map(|f| f.revealed_value()).collect();
         assert_eq!(dobs, vec!["14/07/1983"]);
+    }
+
+    #[test]
+    fn quoted_cells_with_delimiters_do_not_shift_the_columns() {
+        let text = "\"Name, full\",Date of birth,Joined\n\
+                    \"Khan, Amir\",1971-09-19,01/02/2020\n\
+                    \"O\"\"Neil, Jo\",14/07/1983,2021-03-04\n\
+                    Plain Name,03/03/1985,05/06/2022\n";
+        let out = scan_part(&Policy::default(), text, TextKind::Attachment, true);
+        let dobs: Vec<_> = out.iter().filter_map(|f| f.revealed_value()).collect();
+        assert_eq!(dobs, vec!["1971-09-19", "14/07/1983", "03/03/1985"]);
+    }
+
+    #[test]
+    fn a_first_line_of_data_is_not_a_header() {
+        // Python's logging puts a comma before the milliseconds: two "cells"
+        // a line. The first line's words must not label the others.
+        let log = "2026-11-23 10:15:02,118 INFO login ok user=jrowe ip=203.0.113.21\n\
+                   2026-11-23 10:15:09,502 INFO build 4.12.0.7 deployed\n\
+                   2026-11-23 10:16:12,007 WARN login failed from 198.51.100.66\n";
+        let out = scan_part(&Policy::default(), log, TextKind::Attachment, true);
+        let ips: Vec<_> = out.iter().filter_map(|f| f.revealed_value()).collect();
+        assert_eq!(ips, vec!["203.0.113.21", "198.51.100.66"]);
     }
 
     #[test]

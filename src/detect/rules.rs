@@ -426,6 +426,7 @@ pub(crate) const RULES: &[Rule] = &[
             "IBAN GB82 WEST 1234 5698 7654 32",
             "pay DE89370400440532013000",
             "iban: gb82 west 1234 5698 7654 32",
+            "IBAN BE63 0631 5391 8072 today",
         ],
         negative_examples: &[
             "IBAN GB82 WEST 1234 5698 7654 33",

@@ -235,6 +235,34 @@ const IBAN_LENGTHS: &[(&[u8; 2], u8)] = &[
     (b"XK", 20),
 ];
 
+/// How many bytes of `text`, which starts with an IBAN's country code, the
+/// IBAN takes: its country's length in letters and digits. The pattern's
+/// last group can swallow a word after an IBAN whose length is a multiple of
+/// four (`BE63 0631 5391 8072 today`); the IBAN ends where its country says,
+/// if a space follows there. `None` when the country is unknown, the text is
+/// shorter, or the cut falls inside a group.
+pub(crate) fn iban_extent(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let country = [
+        bytes.first()?.to_ascii_uppercase(),
+        bytes.get(1)?.to_ascii_uppercase(),
+    ];
+    let &(_, expected) = IBAN_LENGTHS.iter().find(|(c, _)| **c == country)?;
+    let mut seen = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if b.is_ascii_alphanumeric() {
+            seen += 1;
+            if seen == usize::from(expected) {
+                let end = i + 1;
+                let rest = &text[end..];
+                let separated = rest.is_empty() || rest.starts_with([' ', '\u{a0}']);
+                return separated.then_some(end);
+            }
+        }
+    }
+    None
+}
+
 /// IBAN: the country's length and the ISO 7064 mod-97 check (the first four
 /// characters moved to the end, letters as 10..35, remainder 1).
 pub(crate) fn iban(text: &str) -> bool {
@@ -715,6 +743,21 @@ mod tests {
         assert!(!iban("GB82 WEST 1234 5698 7654 33"));
         assert!(!iban("GB82 WEST 1234 5698 7654"));
         assert!(!iban("XX82 WEST 1234 5698 7654 32"));
+    }
+
+    #[test]
+    fn iban_extent_cuts_a_swallowed_word() {
+        let swallowed = "BE63 0631 5391 8072 toda y";
+        assert_eq!(iban_extent(swallowed), Some(19));
+        assert!(iban(&swallowed[..19]));
+        assert_eq!(iban_extent("BE63063153918072 by"), Some(16));
+        assert_eq!(iban_extent("GB82 WEST 1234 5698 7654 32"), Some(27));
+        assert_eq!(iban_extent("be63\u{a0}0631 5391 8072\u{a0}mon"), Some(20));
+        // Glued on: no cut.
+        assert_eq!(iban_extent("BE630631539180721234"), None);
+        assert_eq!(iban_extent("BE63 0631 5391 80"), None);
+        assert_eq!(iban_extent("XX63 0631 5391 8072"), None);
+        assert_eq!(iban_extent("B"), None);
     }
 
     #[test]
