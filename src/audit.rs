@@ -97,6 +97,7 @@ impl Auditor {
         let view = message::view(&parsed, limits);
         let recipients = self.recipients.analyse(&view.headers, envelope);
 
+        let sent = parsed.sent_on();
         let mut findings = Vec::new();
         let mut part_findings = Vec::with_capacity(view.texts.len());
         let mut findings_cut = false;
@@ -106,7 +107,7 @@ impl Auditor {
             let first = findings.len();
             let whole = self
                 .scanner
-                .scan(part, self.options.reveal_values, &mut findings);
+                .scan(part, self.options.reveal_values, sent, &mut findings);
             findings_cut |= !whole;
             view.cell_maps
                 .name_cells(&part.location, &mut findings[first..]);

@@ -229,3 +229,33 @@ fn findings_limit_cuts_the_scan_and_says_so() {
     assert_eq!(report.findings().len(), 40);
     assert!(report.is_complete());
 }
+
+#[test]
+fn no_one_is_born_after_the_message_was_sent() {
+    let auditor = Auditor::new(Policy::default()).unwrap();
+    let message = |date: &str| {
+        format!(
+            "From: a@example.org\r\nTo: b@example.net\r\n{date}Subject: x\r\n\r\n\
+             Happy birthday! Your birthday voucher expires 31/12/2026.\r\n\
+             Patient DOB: 14/07/1983\r\n"
+        )
+    };
+    let dobs = |raw: String| -> Vec<String> {
+        let report = auditor.audit(raw.as_bytes()).unwrap();
+        report
+            .findings()
+            .iter()
+            .filter(|f| f.data_type == mailaudit::DataType::Dob)
+            .map(|f| f.masked.to_string())
+            .collect()
+    };
+    // Sent before the voucher date: only the patient's date of birth.
+    let sent = dobs(message("Date: Mon, 23 Nov 2026 09:12:44 +0000\r\n"));
+    assert_eq!(sent, vec!["**/**/**83"]);
+    // The voucher date is a birth date only to a message from after it.
+    assert_eq!(
+        dobs(message("Date: Fri, 1 Jan 2027 09:00:00 +0000\r\n")).len(),
+        2
+    );
+    assert_eq!(dobs(message("")).len(), 2);
+}

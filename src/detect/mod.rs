@@ -34,6 +34,7 @@ use context::{Hit, Table, Vocabulary};
 use engine::{Caches, Engine, Stopped};
 use prefilter::Prefilter;
 use rules::{Check, Rule, RULES};
+pub(crate) use validate::Date;
 use validate::PhoneForm;
 
 /// How far before a value its label may be, in bytes.
@@ -99,6 +100,8 @@ struct Scratch {
     caches: Caches,
     /// Where candidates can be (see [`Prefilter`]).
     regions: Vec<std::ops::Range<usize>>,
+    /// The day the message was sent: no one is born after it.
+    sent: Option<Date>,
 }
 
 /// All detectors, compiled.
@@ -182,6 +185,7 @@ impl Scanner {
             patterns: PatternSet::new(self.engine.pattern_len()),
             caches: self.engine.caches(),
             regions: Vec::new(),
+            sent: None,
         })
     }
 
@@ -193,7 +197,9 @@ impl Scanner {
         }
     }
 
-    /// Appends the findings of one text part to `out`.
+    /// Appends the findings of one text part to `out`. `sent` is the day the
+    /// message was sent (its `Date:`), when known: a later date is no one's
+    /// date of birth.
     ///
     /// Returns `false` when `limits.max_findings` cut the scan short: `out`
     /// then holds exactly that many findings.
@@ -201,6 +207,7 @@ impl Scanner {
         &self,
         part: &TextPart<'_>,
         reveal_values: bool,
+        sent: Option<Date>,
         out: &mut Vec<Finding>,
     ) -> bool {
         let text = part.text.as_ref();
@@ -212,6 +219,7 @@ impl Scanner {
             return true;
         }
         let mut scratch = self.take_scratch();
+        scratch.sent = sent;
         scratch.health_hits.clear();
         scratch.health_scanned_to = 0;
         scratch.candidates.clear();
@@ -387,11 +395,15 @@ impl Scanner {
             Check::Iban => start + validate::iban_extent(&text[start..end])?,
             _ => end,
         };
+        let start = match rule.check {
+            Check::Email => international_local_part(text, start),
+            _ => start,
+        };
         let value = &text[start..end];
         if !boundaries_ok(text, start, end, rule.check) {
             return None;
         }
-        let base = base_confidence(rule, value)?;
+        let base = base_confidence(rule, value, scratch.sent)?;
         let bit = 1u32 << rule_index;
         let column = if tabular {
             scratch.table.column_at(text, start)
@@ -484,6 +496,32 @@ fn next_char(text: &str, at: usize) -> usize {
     next
 }
 
+/// Where an address starts whose local part has letters beyond ASCII
+/// (`josé.núñez@…`, RFC 6531): the pattern matches from after the last
+/// of them, and the whole local part is the address. Reads back at most a
+/// local part's 64 bytes.
+fn international_local_part(text: &str, start: usize) -> usize {
+    let local = |c: char| c.is_alphanumeric() || "._%+'-".contains(c);
+    let mut from = start;
+    let mut international = false;
+    for (i, c) in text[..start].char_indices().rev() {
+        if !local(c) {
+            break;
+        }
+        if start - i > 64 {
+            // Longer than a local part may be (RFC 5321): not an address.
+            return start;
+        }
+        international |= !c.is_ascii();
+        from = i;
+    }
+    if international {
+        from
+    } else {
+        start
+    }
+}
+
 /// The candidate is a whole token: not glued to letters or digits, and not
 /// one piece of a longer dotted or dashed number (an ISBN, a version).
 fn boundaries_ok(text: &str, start: usize, end: usize, check: Check) -> bool {
@@ -523,7 +561,7 @@ fn boundaries_ok(text: &str, start: usize, end: usize, check: Check) -> bool {
 
 /// The rule's confidence for a valid value, `None` when the value fails its
 /// validator.
-fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
+fn base_confidence(rule: &Rule, value: &str, sent: Option<Date>) -> Option<f32> {
     let separated = value.contains([' ', '-', '\u{a0}']);
     // Letters are written in capitals in these identifiers; in lower case
     // the shape is common enough in other tokens that only a label makes
@@ -582,7 +620,9 @@ fn base_confidence(rule: &Rule, value: &str) -> Option<f32> {
             {
                 return None;
             }
-            validate::birth_date(value).map(|_| base)
+            validate::birth_date(value)
+                .filter(|born| sent.is_none_or(|sent| *born <= sent))
+                .map(|_| base)
         }
         Check::Ipv4 => validate::ipv4(value).then_some(base),
         Check::Ipv6 => validate::ipv6(value).then_some(base),
@@ -733,7 +773,7 @@ pub(crate) mod tests {
             from_html: false,
         };
         let mut out = Vec::new();
-        scanner.scan(&part, reveal_values, &mut out);
+        scanner.scan(&part, reveal_values, None, &mut out);
         out
     }
 
@@ -785,6 +825,19 @@ pub(crate) mod tests {
         // A numbered list item is not a country code.
         let found = scan("Contacts: 2 (617) 220-8436");
         assert_eq!(found[0].value.as_deref(), Some("(617) 220-8436"));
+    }
+
+    #[test]
+    fn an_international_local_part_is_read_whole() {
+        for (text, value) in [
+            ("email: josé.núñez@example.es", "josé.núñez@example.es"),
+            ("write to zoë.brown@example.com.", "zoë.brown@example.com"),
+            ("(Ærøskøbing-info@example.dk)", "Ærøskøbing-info@example.dk"),
+        ] {
+            let found = scan(text);
+            assert_eq!(types(&found), vec![DataType::Email], "{text}");
+            assert_eq!(found[0].value.as_deref(), Some(value), "{text}");
+        }
     }
 
     #[test]

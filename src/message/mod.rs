@@ -130,6 +130,20 @@ impl Parsed<'_> {
     pub(crate) fn subject(&self) -> Option<&str> {
         self.message.subject()
     }
+
+    /// The day of the top-level message's `Date:` (in the sender's zone),
+    /// when it holds a real calendar date.
+    pub(crate) fn sent_on(&self) -> Option<crate::detect::Date> {
+        let date = self.message.date()?;
+        let plausible = (1971..=9999).contains(&date.year)
+            && (1..=12).contains(&date.month)
+            && (1..=31).contains(&date.day);
+        plausible.then(|| crate::detect::Date {
+            year: u32::from(date.year),
+            month: u32::from(date.month),
+            day: u32::from(date.day),
+        })
+    }
 }
 
 /// mail-parser 0.11 joins RFC 2231 parameter sections (`name*0=`,

@@ -542,8 +542,9 @@ pub(crate) fn uk_postcode(text: &str) -> bool {
     inward_ok && area_ok && district_ok
 }
 
-/// A calendar date read from the text, for date-of-birth checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A calendar date read from the text, for date-of-birth checks. Ordered
+/// by year, then month, then day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Date {
     pub(crate) year: u32,
     pub(crate) month: u32,
