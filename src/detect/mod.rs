@@ -621,7 +621,7 @@ fn base_confidence(rule: &Rule, value: &str, sent: Option<Date>) -> Option<f32> 
                 return None;
             }
             validate::birth_date(value)
-                .filter(|born| sent.is_none_or(|sent| *born <= sent))
+                .filter(|born| !sent.is_some_and(|sent| *born > sent))
                 .map(|_| base)
         }
         Check::Ipv4 => validate::ipv4(value).then_some(base),
