@@ -108,8 +108,9 @@ const REFERENCE_WORDS: &[&str] = &[
     "bacs",
 ];
 
-/// Labels of version numbers, which can look like IPv4 addresses.
-const VERSION_WORDS: &[&str] = &[
+/// Labels of versions and of numbered parts of documents (`build
+/// 4.12.0.7`, `clause 3.2.1.4`): dotted numbers after them are not addresses.
+const DOCUMENT_PART_WORDS: &[&str] = &[
     "version",
     "ver",
     "v",
@@ -122,6 +123,19 @@ const VERSION_WORDS: &[&str] = &[
     "patch",
     "revision",
     "rev",
+    "clause",
+    "section",
+    "sect",
+    "chapter",
+    "figure",
+    "fig",
+    "table",
+    "paragraph",
+    "para",
+    "article",
+    "appendix",
+    "step",
+    "item",
 ];
 
 /// Words that put an identifier in the health category (GDPR Art. 9).
@@ -238,6 +252,10 @@ pub(crate) const RULES: &[Rule] = &[
             "me on",
             "direct line",
             "switchboard",
+            "ph",
+            "work",
+            "home",
+            "office",
             "m",
             "t",
         ],
@@ -267,6 +285,8 @@ pub(crate) const RULES: &[Rule] = &[
         keep_tail: 3,
         examples: &[
             "Tel: 020 7946 0958",
+            "Ph: 604 688 3310",
+            "Home: 604 688 3310",
             "Mobile: 07700 900123",
             "call me on +44 7700 900123",
             "or dial +44 (0)117 496 0123",
@@ -335,7 +355,26 @@ pub(crate) const RULES: &[Rule] = &[
             "nat ins",
             "insurance number",
         ],
-        negative: &[],
+        // Product and stock codes share the shape.
+        negative: &[
+            "sku",
+            "product",
+            "product code",
+            "part",
+            "part no",
+            "part number",
+            "model",
+            "model no",
+            "item",
+            "stock",
+            "serial",
+            "serial no",
+            "flight",
+            "order",
+            "order no",
+            "ref",
+            "reference",
+        ],
         keep_tail: 2,
         examples: &[
             "NI number: AB 12 34 56 C",
@@ -348,6 +387,8 @@ pub(crate) const RULES: &[Rule] = &[
             "DA123456A",
             "AB123456E",
             "see ab123456c",
+            "SKU AB123456C restocked",
+            "Part no. JG103725A",
         ],
     },
     Rule {
@@ -555,7 +596,7 @@ pub(crate) const RULES: &[Rule] = &[
             "server",
             "peer",
         ],
-        negative: VERSION_WORDS,
+        negative: DOCUMENT_PART_WORDS,
         keep_tail: 3,
         examples: &[
             "Failed password from 203.0.113.7 port 22",
@@ -566,6 +607,8 @@ pub(crate) const RULES: &[Rule] = &[
             "firmware 14.18.13.46",
             "app version 6.1.10072.2133",
             "1.2.3.4.5",
+            "See clause 3.2.1.4 of the contract",
+            "as Figure 1.2.3.4 shows",
         ],
     },
     Rule {
@@ -578,7 +621,7 @@ pub(crate) const RULES: &[Rule] = &[
         context: &[
             "ip", "ipv6", "from", "src", "source", "client", "host", "address",
         ],
-        negative: VERSION_WORDS,
+        negative: DOCUMENT_PART_WORDS,
         keep_tail: 4,
         examples: &["from 2001:db8:a24b::d8f9:bc65:5e91 port 1", "host fe80::1"],
         negative_examples: &["at 05:16:00 today", "ratio 12:30"],
