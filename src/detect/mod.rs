@@ -813,6 +813,16 @@ pub(crate) mod tests {
             ),
             ("call 1.800.234.5678 now", "1.800.234.5678", DataType::Phone),
             (
+                "client ::ffff:192.0.2.128 connected",
+                "::ffff:192.0.2.128",
+                DataType::IpAddress,
+            ),
+            (
+                "ip=64:ff9b::203.0.113.9",
+                "64:ff9b::203.0.113.9",
+                DataType::IpAddress,
+            ),
+            (
                 "card 4111.1111.1111.1111",
                 "4111.1111.1111.1111",
                 DataType::CreditCard,

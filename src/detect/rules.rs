@@ -614,7 +614,11 @@ pub(crate) const RULES: &[Rule] = &[
     Rule {
         data_type: DataType::IpAddress,
         category: Category::Online,
-        patterns: &[r"(?i:[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})"],
+        patterns: &[
+            // With an IPv4 address in its last 32 bits (`::ffff:192.0.2.128`).
+            r"(?i:[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){1,6}:[0-9]{1,3}(?:\.[0-9]{1,3}){3})(?-u:\b)",
+            r"(?i:[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7})",
+        ],
         check: Check::Ipv6,
         base: 0.7,
         context_boost: 0.2,
@@ -623,7 +627,11 @@ pub(crate) const RULES: &[Rule] = &[
         ],
         negative: DOCUMENT_PART_WORDS,
         keep_tail: 4,
-        examples: &["from 2001:db8:a24b::d8f9:bc65:5e91 port 1", "host fe80::1"],
+        examples: &[
+            "from 2001:db8:a24b::d8f9:bc65:5e91 port 1",
+            "host fe80::1",
+            "client ::ffff:192.0.2.128 connected",
+        ],
         negative_examples: &["at 05:16:00 today", "ratio 12:30"],
     },
     Rule {
