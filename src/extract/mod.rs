@@ -195,6 +195,12 @@ pub(crate) fn sniff(
             None
         }
     };
+    // A vendor media type on a text file (a CSV sent as
+    // `application/vnd.ms-excel`, Windows' default): the name and the bytes
+    // both say text, and the file is read as such.
+    if by_name.is_none() && by_magic().is_none() && crate::message::is_textual(None, filename) {
+        return None;
+    }
     let Some(format) = by_name.or_else(by_type) else {
         // Untyped parts (application/octet-stream without a known name).
         return match content_type {
@@ -589,6 +595,22 @@ mod tests {
         assert_eq!(
             sniff(None, Some("x.docx"), CFB_MAGIC),
             Some(Format::Compound)
+        );
+    }
+
+    #[test]
+    fn a_text_file_under_a_spreadsheet_media_type_is_text() {
+        let excel = Some("application/vnd.ms-excel");
+        assert_eq!(sniff(excel, Some("patients.csv"), b"Name,DOB\n"), None);
+        // A real workbook under that type, or one without a name, is not.
+        assert_eq!(
+            sniff(excel, Some("patients.csv"), CFB_MAGIC),
+            Some(Format::Xls)
+        );
+        assert_eq!(sniff(excel, None, b"Name,DOB\n"), Some(Format::Xls));
+        assert_eq!(
+            sniff(excel, Some("book.xls"), b"Name,DOB\n"),
+            Some(Format::Xls)
         );
     }
 }
