@@ -354,6 +354,10 @@ pub(crate) struct Table {
     cursor: Option<Cursor>,
 }
 
+/// How many lines without a delimiter (a title, a blank line) may come
+/// before a table's header.
+const MAX_TITLE_LINES: usize = 3;
+
 #[derive(Debug, Clone, Copy)]
 struct Cursor {
     at: usize,
@@ -383,7 +387,9 @@ fn delimiters(line: &[u8], delimiter: u8, mut quoted: bool) -> (usize, bool) {
 
 impl Table {
     /// Reads the header when `text` looks like a table: the first two lines
-    /// split into the same number (at least two) of cells on one delimiter
+    /// (after at most [`MAX_TITLE_LINES`] without a delimiter, with three
+    /// cells or more then) split into the same number (at least two) of
+    /// cells on one delimiter
     /// (outside double quotes: `"Khan, Amir"` is one cell). `hits` is working
     /// memory.
     pub(crate) fn detect(
@@ -393,17 +399,36 @@ impl Table {
         table: &mut Table,
     ) -> bool {
         let bytes = text.as_bytes();
-        let Some(first_end) = memchr::memchr(b'\n', bytes) else {
+        const DELIMITERS: [u8; 4] = [b',', b'\t', b';', b'|'];
+        let count = |line: &[u8], d: u8| delimiters(line, d, false).0;
+        // A title or a blank line may come first (`Patient export 23/11`):
+        // the header is the first line with a delimiter, among the first few.
+        let mut header_start = 0;
+        let mut first_end = None;
+        for _ in 0..MAX_TITLE_LINES + 1 {
+            let Some(end) = memchr::memchr(b'\n', &bytes[header_start..]) else {
+                return false;
+            };
+            let line = &bytes[header_start..header_start + end];
+            if DELIMITERS.iter().any(|&d| count(line, d) > 0) {
+                first_end = Some(header_start + end);
+                break;
+            }
+            header_start += end + 1;
+        }
+        let Some(first_end) = first_end else {
             return false;
         };
-        let first = &bytes[..first_end];
+        let first = &bytes[header_start..first_end];
         let second_end = memchr::memchr(b'\n', &bytes[first_end + 1..])
             .map_or(bytes.len(), |i| first_end + 1 + i);
         let second = &bytes[first_end + 1..second_end];
-        let count = |line: &[u8], d: u8| delimiters(line, d, false).0;
-        let Some(delimiter) = [b',', b'\t', b';', b'|']
+        let Some(delimiter) = DELIMITERS
             .into_iter()
-            .filter(|&d| count(first, d) >= 1 && count(first, d) == count(second, d))
+            // Past a title, a header of three columns or more: prose has
+            // lines with one comma each more often.
+            .filter(|&d| count(first, d) > usize::from(header_start > 0))
+            .filter(|&d| count(first, d) == count(second, d))
             .max_by_key(|&d| count(first, d))
         else {
             return false;
@@ -427,9 +452,9 @@ impl Table {
         table.health = false;
         table.cursor = None;
         hits.clear();
-        vocabulary.find(text, 0..first_end, hits);
+        vocabulary.find(text, header_start..first_end, hits);
         for hit in hits.iter() {
-            let column = count(&first[..hit.start], delimiter);
+            let column = count(&first[..hit.start - header_start], delimiter);
             if let Some(slot) = table.columns.get_mut(column) {
                 slot.merge(hit.meaning);
             }

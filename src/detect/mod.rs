@@ -956,6 +956,24 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_title_may_come_before_the_header() {
+        let text = "Patient export generated 23/11/2026\n\nName,Date of birth,Postcode\n\
+                    Jane Rowe,04/05/1966,LS6 2AB\n";
+        let out = scan_part(&Policy::default(), text, TextKind::Attachment, true);
+        let found: Vec<_> = out
+            .iter()
+            .map(|f| (f.data_type, f.revealed_value()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (DataType::Dob, Some("04/05/1966")),
+                (DataType::UkPostcode, Some("LS6 2AB"))
+            ]
+        );
+    }
+
+    #[test]
     fn a_first_line_of_data_is_not_a_header() {
         // Python's logging puts a comma before the milliseconds: two "cells"
         // a line. The first line's words must not label the others.
