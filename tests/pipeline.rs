@@ -259,3 +259,24 @@ fn no_one_is_born_after_the_message_was_sent() {
     );
     assert_eq!(dobs(message("")).len(), 2);
 }
+
+#[test]
+fn an_html_table_header_labels_its_column() {
+    let raw = "From: a@example.org\r\nTo: b@example.net\r\nSubject: list\r\n\
+               MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n\
+               <p>Hi, the list:</p><table>\
+               <tr><th>Name</th><th>Date of birth</th><th>Postcode</th></tr>\
+               <tr><td>Jane Rowe</td><td>04/05/1966</td><td>LS6 2AB</td></tr>\
+               <tr><td>Amir Khan</td><td>19/09/1971</td><td>M1 1AE</td></tr>\
+               </table><p>Thanks</p>\r\n";
+    let report = Auditor::new(Policy::default())
+        .unwrap()
+        .audit(raw.as_bytes())
+        .unwrap();
+    let dobs = report
+        .findings()
+        .iter()
+        .filter(|f| f.data_type == mailaudit::DataType::Dob)
+        .count();
+    assert_eq!(dobs, 2);
+}

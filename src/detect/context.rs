@@ -435,12 +435,7 @@ impl Table {
         };
         // A header names its columns; a first line with a cell of mostly
         // digits is data (a log line's time stamp, a table without a header).
-        let numeric = |cell: &[u8]| {
-            let digits = cell.iter().filter(|b| b.is_ascii_digit()).count();
-            let letters = cell.iter().filter(|b| b.is_ascii_alphabetic()).count();
-            digits >= 4 && digits > letters
-        };
-        if first.split(|&b| b == delimiter).any(numeric) {
+        if holds_data(first, delimiter) {
             return false;
         }
         table.delimiter = delimiter;
@@ -504,6 +499,160 @@ impl Table {
         column += more;
         self.cursor = Some(Cursor { at, column, quoted });
         self.columns.get(column).copied()
+    }
+}
+
+/// Tab-separated tables inside a text that does not start with one: an
+/// HTML table (its cells become tabs, its rows lines), or cells pasted from
+/// a spreadsheet. A run of lines with the same number of tabs is a table
+/// whose first line, if it names its columns (no cell of mostly digits), is
+/// the header. Only tabs: prose has lines with a comma each, not tabs.
+///
+/// Lookups come in document order; each line is read a bounded number of
+/// times (the line in hand is remembered, a table's rows are confirmed one
+/// line at a time, and the walk up to a header goes at most
+/// [`MAX_HEADER_WALK`] lines), so a part costs linear time.
+#[derive(Debug, Default)]
+pub(crate) struct TabTables {
+    /// The line last looked up: start, end, tabs in it.
+    line: Option<(usize, usize, usize)>,
+    block: Option<TabBlock>,
+    columns: Vec<Meaning>,
+    hits: Vec<Hit>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct TabBlock {
+    /// Start of the line after the header.
+    body_start: usize,
+    /// End of the last line known to be a row.
+    rows_end: usize,
+    tabs: usize,
+    /// The header names columns (`columns` holds them).
+    named: bool,
+    /// Some column is health vocabulary.
+    health: bool,
+}
+
+/// How many lines above a value the search for its table's header reads.
+const MAX_HEADER_WALK: usize = 1000;
+
+fn tabs_in(line: &[u8]) -> usize {
+    memchr::memchr_iter(b'\t', line).count()
+}
+
+/// A line of data, not of column names: some cell is mostly digits.
+fn holds_data(line: &[u8], delimiter: u8) -> bool {
+    line.split(|&b| b == delimiter).any(|cell| {
+        let digits = cell.iter().filter(|b| b.is_ascii_digit()).count();
+        let letters = cell.iter().filter(|b| b.is_ascii_alphabetic()).count();
+        digits >= 4 && digits > letters
+    })
+}
+
+impl TabTables {
+    /// Forgets the previous part.
+    pub(crate) fn clear(&mut self) {
+        self.line = None;
+        self.block = None;
+    }
+
+    /// The meaning of the column that holds byte `at`, and whether its table
+    /// has a health column; `None` outside a table with a named header.
+    pub(crate) fn column_at(
+        &mut self,
+        text: &str,
+        at: usize,
+        vocabulary: &Vocabulary,
+    ) -> Option<(Meaning, bool)> {
+        let bytes = text.as_bytes();
+        let (start, end, tabs) = match self.line {
+            Some(line @ (start, end, _)) if start <= at && at <= end => line,
+            _ => {
+                let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+                let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+                let line = (start, end, tabs_in(&bytes[start..end]));
+                self.line = Some(line);
+                line
+            }
+        };
+        if tabs == 0 {
+            return None;
+        }
+        // Confirm the rows between the known ones and this line.
+        if let Some(block) = &mut self.block {
+            while block.rows_end < start && block.tabs == tabs {
+                let next = block.rows_end + 1;
+                let next_end =
+                    memchr::memchr(b'\n', &bytes[next..]).map_or(bytes.len(), |i| next + i);
+                if tabs_in(&bytes[next..next_end]) != block.tabs {
+                    break;
+                }
+                block.rows_end = next_end;
+            }
+            if !(block.body_start <= start && start <= block.rows_end) {
+                self.block = None;
+            }
+        }
+        if self.block.is_none() {
+            self.block = self.find_header(text, start, end, tabs, vocabulary);
+        }
+        let block = self.block?;
+        if !block.named || start < block.body_start {
+            return None;
+        }
+        let column = tabs_in(&bytes[start..at]);
+        Some((self.columns.get(column).copied()?, block.health))
+    }
+
+    /// The table of the line `start..end` (with `tabs` tabs): walks up while
+    /// the lines above have as many tabs. `None` when the line is the first
+    /// of its run (a header, or a line on its own).
+    fn find_header(
+        &mut self,
+        text: &str,
+        start: usize,
+        end: usize,
+        tabs: usize,
+        vocabulary: &Vocabulary,
+    ) -> Option<TabBlock> {
+        let bytes = text.as_bytes();
+        let mut top = start;
+        let mut walked = 0;
+        while top > 0 && walked < MAX_HEADER_WALK {
+            let above = memchr::memrchr(b'\n', &bytes[..top - 1]).map_or(0, |i| i + 1);
+            if tabs_in(&bytes[above..top - 1]) != tabs {
+                break;
+            }
+            top = above;
+            walked += 1;
+        }
+        let header_end = memchr::memchr(b'\n', &bytes[top..]).map_or(bytes.len(), |i| top + i);
+        let mut block = TabBlock {
+            body_start: (header_end + 1).min(bytes.len()),
+            rows_end: end,
+            tabs,
+            named: false,
+            health: false,
+        };
+        if top == start {
+            return None;
+        }
+        if holds_data(&bytes[top..header_end], b'\t') {
+            return Some(block);
+        }
+        self.columns.clear();
+        self.columns.resize(tabs + 1, Meaning::default());
+        self.hits.clear();
+        vocabulary.find(text, top..header_end, &mut self.hits);
+        for hit in &self.hits {
+            if let Some(slot) = self.columns.get_mut(tabs_in(&bytes[top..hit.start])) {
+                slot.merge(hit.meaning);
+                block.named = true;
+            }
+            block.health |= hit.meaning.health;
+        }
+        Some(block)
     }
 }
 

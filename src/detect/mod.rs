@@ -30,7 +30,7 @@ use crate::policy::{DetectorSettings, Policy, PolicyError};
 use crate::report::mask::Masked;
 use crate::report::{Category, Finding, Level};
 
-use context::{Hit, Table, Vocabulary};
+use context::{Hit, TabTables, Table, Vocabulary};
 use engine::{Caches, Engine, Stopped};
 use prefilter::Prefilter;
 use rules::{Check, Rule, RULES};
@@ -95,6 +95,8 @@ struct Scratch {
     candidates: Vec<Candidate>,
     cluster: Vec<Candidate>,
     table: Table,
+    /// Tab-separated tables further into a part.
+    tab_tables: TabTables,
     patterns: PatternSet,
     /// The automata's caches.
     caches: Caches,
@@ -182,6 +184,7 @@ impl Scanner {
             candidates: Vec::new(),
             cluster: Vec::new(),
             table: Table::default(),
+            tab_tables: TabTables::default(),
             patterns: PatternSet::new(self.engine.pattern_len()),
             caches: self.engine.caches(),
             regions: Vec::new(),
@@ -232,6 +235,7 @@ impl Scanner {
             );
         scratch.hits.clear();
         scratch.context_scanned_to = 0;
+        scratch.tab_tables.clear();
 
         // Candidates are bounded too (overlap resolution may drop some, so
         // keep a margin): a part full of addresses must not hold millions.
@@ -405,10 +409,13 @@ impl Scanner {
         }
         let base = base_confidence(rule, value, scratch.sent)?;
         let bit = 1u32 << rule_index;
-        let column = if tabular {
-            scratch.table.column_at(text, start)
+        let (column, health_column) = if tabular {
+            (scratch.table.column_at(text, start), scratch.table.health)
         } else {
-            None
+            scratch
+                .tab_tables
+                .column_at(text, start, &self.vocabulary)
+                .map_or((None, false), |(meaning, health)| (Some(meaning), health))
         };
         let mut support = column.map_or(0, |m| {
             if m.positive & bit != 0 {
@@ -447,7 +454,7 @@ impl Scanner {
         .clamp(0.0, 0.99);
         // Health context makes identifiers (who the patient is) health data.
         let health = rule.category == Category::Identity
-            && ((tabular && scratch.table.health) || {
+            && (health_column || {
                 // Search only around identifiers, each stretch once.
                 // Stretches overlap by a word's length, so a word across
                 // the seam is seen whole.
@@ -953,6 +960,30 @@ pub(crate) mod tests {
         let out = scan_part(&Policy::default(), text, TextKind::Attachment, true);
         let dobs: Vec<_> = out.iter().filter_map(|f| f.revealed_value()).collect();
         assert_eq!(dobs, vec!["1971-09-19", "14/07/1983", "03/03/1985"]);
+    }
+
+    #[test]
+    fn tab_separated_tables_further_into_a_part_label_their_columns() {
+        // An HTML table's text, or cells pasted from a spreadsheet, after prose.
+        let text = "Hi, the list you asked for (DOB 1 Jan? no):\n\
+                    Name\tDate of birth\tPostcode\tLast seen\n\
+                    Jane Rowe\t04/05/1966\tLS6 2AB\t01/02/2024\n\
+                    Amir Khan\t19/09/1971\tM1 1AE\t03/04/2024\n\
+                    \n\
+                    Seen on\t05/06/2024\n\
+                    Thanks\n";
+        for kind in [TextKind::Body, TextKind::Attachment] {
+            let out = scan_part(&Policy::default(), text, kind, true);
+            let dobs: Vec<_> = out
+                .iter()
+                .filter(|f| f.data_type == DataType::Dob)
+                .filter_map(|f| f.revealed_value())
+                .collect();
+            assert_eq!(dobs, vec!["04/05/1966", "19/09/1971"], "{kind:?}");
+        }
+        // A first row of data names no columns.
+        let text = "Notes\nJane Rowe\t04/05/1966\nAmir Khan\t19/09/1971\n";
+        assert!(scan(text).iter().all(|f| f.data_type != DataType::Dob));
     }
 
     #[test]
