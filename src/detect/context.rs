@@ -386,12 +386,11 @@ fn delimiters(line: &[u8], delimiter: u8, mut quoted: bool) -> (usize, bool) {
 }
 
 impl Table {
-    /// Reads the header when `text` looks like a table: the first two lines
-    /// (after at most [`MAX_TITLE_LINES`] without a delimiter, with three
-    /// cells or more then) split into the same number (at least two) of
-    /// cells on one delimiter
-    /// (outside double quotes: `"Khan, Amir"` is one cell). `hits` is working
-    /// memory.
+    /// Reads the header when `text` looks like a table: its first two lines
+    /// split into the same number (at least two) of cells on one delimiter,
+    /// counted outside double quotes (`"Khan, Amir"` is one cell). Up to
+    /// [`MAX_TITLE_LINES`] lines without a delimiter may come first; the
+    /// header then needs three cells or more. `hits` is working memory.
     pub(crate) fn detect(
         text: &str,
         vocabulary: &Vocabulary,
@@ -470,9 +469,9 @@ impl Table {
             Some(c) if c.at <= at => (c.at, c.column, c.quoted),
             _ => (0, 0, false),
         };
-        // Candidates in a table are a few bytes apart: read those bytes
-        // one by one rather than set up three searches.
         if at - from <= 64 {
+            // Candidates in a table are a few bytes apart: read those bytes
+            // one by one rather than set up three searches.
             for &b in &bytes[from..at] {
                 if b == b'\n' {
                     column = 0;
@@ -483,20 +482,20 @@ impl Table {
                     column += 1;
                 }
             }
-            self.cursor = Some(Cursor { at, column, quoted });
-            return self.columns.get(column).copied();
+        } else {
+            // From the start of `at`'s line, or from the last lookup on it.
+            let read = match memchr::memrchr(b'\n', &bytes[from..at]) {
+                Some(i) => {
+                    column = 0;
+                    quoted = false;
+                    from + i + 1
+                }
+                None => from,
+            };
+            let (more, still_quoted) = delimiters(&bytes[read..at], self.delimiter, quoted);
+            column += more;
+            quoted = still_quoted;
         }
-        // From the start of `at`'s line, or from the last lookup on it.
-        let read = match memchr::memrchr(b'\n', &bytes[from..at]) {
-            Some(i) => {
-                column = 0;
-                quoted = false;
-                from + i + 1
-            }
-            None => from,
-        };
-        let (more, quoted) = delimiters(&bytes[read..at], self.delimiter, quoted);
-        column += more;
         self.cursor = Some(Cursor { at, column, quoted });
         self.columns.get(column).copied()
     }

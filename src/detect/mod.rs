@@ -395,13 +395,11 @@ impl Scanner {
         scratch: &mut Scratch,
     ) -> Option<Candidate> {
         let rule = self.rules[rule_index];
-        let end = match rule.check {
-            Check::Iban => start + validate::iban_extent(&text[start..end])?,
-            _ => end,
-        };
-        let start = match rule.check {
-            Check::Email => international_local_part(text, start),
-            _ => start,
+        // Where the pattern's match and the value differ.
+        let (start, end) = match rule.check {
+            Check::Iban => (start, start + validate::iban_extent(&text[start..end])?),
+            Check::Email => (international_local_part(text, start), end),
+            _ => (start, end),
         };
         let value = &text[start..end];
         if !boundaries_ok(text, start, end, rule.check) {

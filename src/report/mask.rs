@@ -49,15 +49,14 @@ impl Masked {
 
     /// [`Masked::tail`] of any value, character by character.
     fn any_tail(value: &str, keep: usize) -> Masked {
-        let is_shown = char::is_alphanumeric;
-        let alnum = value.chars().filter(|&c| is_shown(c)).count();
+        let alnum = value.chars().filter(|c| c.is_alphanumeric()).count();
         // Short values keep less, so that at most half of one is ever shown.
         let hidden = alnum - keep.min(alnum / 2);
         let mut seen = 0;
         let masked = value
             .chars()
             .map(|c| {
-                if !is_shown(c) {
+                if !c.is_alphanumeric() {
                     return c;
                 }
                 seen += 1;
