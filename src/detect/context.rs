@@ -349,6 +349,10 @@ pub(crate) struct Table {
     pub(crate) columns: Vec<Meaning>,
     /// Some column is health vocabulary (e.g. "Condition").
     pub(crate) health: bool,
+    /// A column decides before a label beside the value: not so for a
+    /// table of commas (or semicolons, pipes) in a message body, which
+    /// could be prose.
+    pub(crate) binding: bool,
     /// The last position looked up and its column, so that lookups in
     /// document order read each line once.
     cursor: Option<Cursor>,
@@ -390,9 +394,13 @@ impl Table {
     /// split into the same number (at least two) of cells on one delimiter,
     /// counted outside double quotes (`"Khan, Amir"` is one cell). Up to
     /// [`MAX_TITLE_LINES`] lines without a delimiter may come first; the
-    /// header then needs three cells or more. `hits` is working memory.
+    /// header then needs three cells or more. In a message body (`prose`),
+    /// a header split by anything but tabs must also read as column names
+    /// ([`names_columns`]): a letter's first lines often hold a comma each.
+    /// `hits` is working memory.
     pub(crate) fn detect(
         text: &str,
+        prose: bool,
         vocabulary: &Vocabulary,
         hits: &mut Vec<Hit>,
         table: &mut Table,
@@ -437,7 +445,14 @@ impl Table {
         if holds_data(first, delimiter) {
             return false;
         }
+        if prose && delimiter != b'\t' {
+            let first = String::from_utf8_lossy(first);
+            if !names_columns(first.split(char::from(delimiter))) {
+                return false;
+            }
+        }
         table.delimiter = delimiter;
+        table.binding = !prose || delimiter == b'\t';
         table.body_start = first_end + 1;
         table.columns.clear();
         table
@@ -501,32 +516,163 @@ impl Table {
     }
 }
 
-/// Tab-separated tables inside a text that does not start with one: an
-/// HTML table (its cells become tabs, its rows lines), or cells pasted from
-/// a spreadsheet. A run of lines with the same number of tabs is a table
-/// whose first line, if it names its columns (no cell of mostly digits), is
-/// the header. Only tabs: prose has lines with a comma each, not tabs.
+/// Tables inside a text that does not start with one: an HTML table (its
+/// cells become tabs, its rows lines), cells pasted from a spreadsheet
+/// (tabs), a Markdown table (`|`), CSV pasted under a paragraph (commas), or
+/// a table aligned with spaces. A run of lines split the same way into the
+/// same number of cells is a table whose first line, if it names its
+/// columns (no cell of mostly digits), is the header.
+///
+/// Prose has lines with a comma or two, and wrapped paragraphs put several
+/// such lines together, so tables of commas, pipes or spaces need more: at
+/// least three cells (two pipes for a Markdown row), a header of short
+/// cells, and their column weighs less than a label beside the value (see
+/// [`Split::binding`]).
 ///
 /// Lookups come in document order; each line is read a bounded number of
 /// times (the line in hand is remembered, a table's rows are confirmed one
 /// line at a time, and the walk up to a header goes at most
 /// [`MAX_HEADER_WALK`] lines), so a part costs linear time.
 #[derive(Debug, Default)]
-pub(crate) struct TabTables {
-    /// The line last looked up: start, end, tabs in it.
-    line: Option<(usize, usize, usize)>,
-    block: Option<TabBlock>,
+pub(crate) struct InlineTables {
+    /// The line last looked up.
+    line: Option<LineSplit>,
+    block: Option<InlineBlock>,
     columns: Vec<Meaning>,
     hits: Vec<Hit>,
 }
 
+/// A line of a text and how it splits into cells.
 #[derive(Debug, Clone, Copy)]
-struct TabBlock {
+struct LineSplit {
+    start: usize,
+    end: usize,
+    split: Option<(Split, usize)>,
+}
+
+/// How the cells of a line inside a text are separated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Split {
+    /// Tabs.
+    Tab,
+    /// `|`.
+    Pipe,
+    /// `,`.
+    Comma,
+    /// Two spaces or more between cells.
+    Gap,
+}
+
+impl Split {
+    /// How `line` splits into cells, and how many separators it holds:
+    /// tabs if any, else two or more pipes, commas or gaps.
+    fn of(line: &[u8]) -> Option<(Split, usize)> {
+        let (mut tabs, mut pipes, mut commas) = (0, 0, 0);
+        for i in memchr::memchr3_iter(b'\t', b'|', b',', line) {
+            match line[i] {
+                b'\t' => tabs += 1,
+                b'|' => pipes += 1,
+                _ => commas += 1,
+            }
+        }
+        if tabs > 0 {
+            Some((Split::Tab, tabs))
+        } else if pipes >= 2 {
+            Some((Split::Pipe, pipes))
+        } else if commas >= 2 {
+            Some((Split::Comma, commas))
+        } else if memchr::memmem::find(line, b"  ").is_some() {
+            let gaps = Split::Gap.count(line);
+            (gaps >= 2).then_some((Split::Gap, gaps))
+        } else {
+            None
+        }
+    }
+
+    /// Separators in `line`. A gap counts when a character other than a
+    /// space comes before and after it, so pass the line up to and
+    /// including a value's first byte to get the value's column.
+    fn count(self, line: &[u8]) -> usize {
+        match self {
+            Split::Tab => memchr::memchr_iter(b'\t', line).count(),
+            Split::Pipe => memchr::memchr_iter(b'|', line).count(),
+            Split::Comma => memchr::memchr_iter(b',', line).count(),
+            Split::Gap => {
+                let mut gaps = 0;
+                let mut run = 0;
+                let mut after_text = false;
+                for &b in line {
+                    if b == b' ' {
+                        run += 1;
+                        continue;
+                    }
+                    let cell_byte = !b.is_ascii_whitespace();
+                    if cell_byte && after_text && run >= 2 {
+                        gaps += 1;
+                    }
+                    run = 0;
+                    after_text = cell_byte;
+                }
+                gaps
+            }
+        }
+    }
+
+    /// The column decides before a label beside the value does: tabs come
+    /// from HTML tables and spreadsheets, not from prose.
+    pub(crate) fn binding(self) -> bool {
+        self == Split::Tab
+    }
+
+    /// `line`, the first of a run, can name columns: for separators that
+    /// prose also holds, only if its cells are short ([`names_columns`]).
+    fn can_head(self, line: &[u8]) -> bool {
+        match self {
+            Split::Tab => true,
+            Split::Gap => {
+                let text = String::from_utf8_lossy(line);
+                names_columns(text.trim().split("  ").filter(|c| !c.trim().is_empty()))
+            }
+            Split::Pipe => {
+                let text = String::from_utf8_lossy(line);
+                names_columns(text.trim().trim_matches('|').split('|'))
+            }
+            Split::Comma => names_columns(String::from_utf8_lossy(line).split(',')),
+        }
+    }
+
+    /// The byte that separates cells when there is one.
+    fn byte(self) -> u8 {
+        match self {
+            Split::Tab => b'\t',
+            Split::Pipe => b'|',
+            Split::Comma => b',',
+            Split::Gap => b' ',
+        }
+    }
+}
+
+/// Cells that read as column names, not as a sentence cut at its commas:
+/// none empty, none longer than four words or 32 bytes, none ending a
+/// sentence.
+fn names_columns<'a>(mut cells: impl Iterator<Item = &'a str>) -> bool {
+    cells.all(|cell| {
+        let cell = cell.trim();
+        !cell.is_empty()
+            && cell.len() <= 32
+            && cell.split_whitespace().count() <= 4
+            && !cell.ends_with(['.', '?', '!'])
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+struct InlineBlock {
     /// Start of the line after the header.
     body_start: usize,
     /// End of the last line known to be a row.
     rows_end: usize,
-    tabs: usize,
+    split: Split,
+    separators: usize,
     /// The header names columns (`columns` holds them).
     named: bool,
     /// Some column is health vocabulary.
@@ -535,10 +681,6 @@ struct TabBlock {
 
 /// How many lines above a value the search for its table's header reads.
 const MAX_HEADER_WALK: usize = 1000;
-
-fn tabs_in(line: &[u8]) -> usize {
-    memchr::memchr_iter(b'\t', line).count()
-}
 
 /// A line of data, not of column names: some cell is mostly digits.
 fn holds_data(line: &[u8], delimiter: u8) -> bool {
@@ -549,42 +691,49 @@ fn holds_data(line: &[u8], delimiter: u8) -> bool {
     })
 }
 
-impl TabTables {
+/// The end of the line that starts at `from`.
+fn line_end(bytes: &[u8], from: usize) -> usize {
+    memchr::memchr(b'\n', &bytes[from..]).map_or(bytes.len(), |i| from + i)
+}
+
+impl InlineTables {
     /// Forgets the previous part.
     pub(crate) fn clear(&mut self) {
         self.line = None;
         self.block = None;
     }
 
-    /// The meaning of the column that holds byte `at`, and whether its table
-    /// has a health column; `None` outside a table with a named header.
+    /// The meaning of the column that holds byte `at`, whether its table
+    /// has a health column, and how the table splits; `None` outside a
+    /// table with a named header.
     pub(crate) fn column_at(
         &mut self,
         text: &str,
         at: usize,
         vocabulary: &Vocabulary,
-    ) -> Option<(Meaning, bool)> {
+    ) -> Option<(Meaning, bool, Split)> {
         let bytes = text.as_bytes();
-        let (start, end, tabs) = match self.line {
-            Some(line @ (start, end, _)) if start <= at && at <= end => line,
+        let LineSplit { start, end, split } = match self.line {
+            Some(line) if line.start <= at && at <= line.end => line,
             _ => {
                 let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-                let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
-                let line = (start, end, tabs_in(&bytes[start..end]));
+                let end = line_end(bytes, at);
+                let line = LineSplit {
+                    start,
+                    end,
+                    split: Split::of(&bytes[start..end]),
+                };
                 self.line = Some(line);
                 line
             }
         };
-        if tabs == 0 {
-            return None;
-        }
+        let split = split?;
         // Confirm the rows between the known ones and this line.
         if let Some(block) = &mut self.block {
-            while block.rows_end < start && block.tabs == tabs {
+            while block.rows_end < start && (block.split, block.separators) == split {
                 let next = block.rows_end + 1;
-                let next_end =
-                    memchr::memchr(b'\n', &bytes[next..]).map_or(bytes.len(), |i| next + i);
-                if tabs_in(&bytes[next..next_end]) != block.tabs {
+                let next_end = line_end(bytes, next);
+                if Split::of(&bytes[next..next_end]) != Some(split) {
                     break;
                 }
                 block.rows_end = next_end;
@@ -594,58 +743,66 @@ impl TabTables {
             }
         }
         if self.block.is_none() {
-            self.block = self.find_header(text, start, end, tabs, vocabulary);
+            self.block = self.find_header(text, start, end, split, vocabulary);
         }
         let block = self.block?;
         if !block.named || start < block.body_start {
             return None;
         }
-        let column = tabs_in(&bytes[start..at]);
-        Some((self.columns.get(column).copied()?, block.health))
+        let through = (at + 1).min(bytes.len());
+        let column = block.split.count(&bytes[start..through]);
+        Some((
+            self.columns.get(column).copied()?,
+            block.health,
+            block.split,
+        ))
     }
 
-    /// The table of the line `start..end` (with `tabs` tabs): walks up while
-    /// the lines above have as many tabs. `None` when the line is the first
-    /// of its run (a header, or a line on its own).
+    /// The table of the line `start..end` (split as `split`): walks up
+    /// while the lines above split the same way. `None` when the line is
+    /// the first of its run (a header, or a line on its own).
     fn find_header(
         &mut self,
         text: &str,
         start: usize,
         end: usize,
-        tabs: usize,
+        (split, separators): (Split, usize),
         vocabulary: &Vocabulary,
-    ) -> Option<TabBlock> {
+    ) -> Option<InlineBlock> {
         let bytes = text.as_bytes();
         let mut top = start;
         let mut walked = 0;
         while top > 0 && walked < MAX_HEADER_WALK {
             let above = memchr::memrchr(b'\n', &bytes[..top - 1]).map_or(0, |i| i + 1);
-            if tabs_in(&bytes[above..top - 1]) != tabs {
+            if Split::of(&bytes[above..top - 1]) != Some((split, separators)) {
                 break;
             }
             top = above;
             walked += 1;
         }
-        let header_end = memchr::memchr(b'\n', &bytes[top..]).map_or(bytes.len(), |i| top + i);
-        let mut block = TabBlock {
+        let header_end = line_end(bytes, top);
+        let mut block = InlineBlock {
             body_start: (header_end + 1).min(bytes.len()),
             rows_end: end,
-            tabs,
+            split,
+            separators,
             named: false,
             health: false,
         };
         if top == start {
             return None;
         }
-        if holds_data(&bytes[top..header_end], b'\t') {
+        let header = &bytes[top..header_end];
+        if holds_data(header, split.byte()) || !split.can_head(header) {
             return Some(block);
         }
         self.columns.clear();
-        self.columns.resize(tabs + 1, Meaning::default());
+        self.columns.resize(separators + 1, Meaning::default());
         self.hits.clear();
         vocabulary.find(text, top..header_end, &mut self.hits);
         for hit in &self.hits {
-            if let Some(slot) = self.columns.get_mut(tabs_in(&bytes[top..hit.start])) {
+            let through = (hit.start + 1).min(bytes.len());
+            if let Some(slot) = self.columns.get_mut(split.count(&bytes[top..through])) {
                 slot.merge(hit.meaning);
                 block.named = true;
             }

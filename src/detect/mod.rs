@@ -30,7 +30,7 @@ use crate::policy::{DetectorSettings, Policy, PolicyError};
 use crate::report::mask::Masked;
 use crate::report::{Category, Finding, Level};
 
-use context::{Hit, TabTables, Table, Vocabulary};
+use context::{Hit, InlineTables, Table, Vocabulary};
 use engine::{Caches, Engine, Stopped};
 use prefilter::Prefilter;
 use rules::{Check, Rule, RULES};
@@ -95,8 +95,8 @@ struct Scratch {
     candidates: Vec<Candidate>,
     cluster: Vec<Candidate>,
     table: Table,
-    /// Tab-separated tables further into a part.
-    tab_tables: TabTables,
+    /// Tables further into a part.
+    inline_tables: InlineTables,
     patterns: PatternSet,
     /// The automata's caches.
     caches: Caches,
@@ -184,7 +184,7 @@ impl Scanner {
             candidates: Vec::new(),
             cluster: Vec::new(),
             table: Table::default(),
-            tab_tables: TabTables::default(),
+            inline_tables: InlineTables::default(),
             patterns: PatternSet::new(self.engine.pattern_len()),
             caches: self.engine.caches(),
             regions: Vec::new(),
@@ -229,13 +229,14 @@ impl Scanner {
         let tabular = part.kind != TextKind::Header
             && Table::detect(
                 text,
+                part.kind == TextKind::Body,
                 &self.vocabulary,
                 &mut scratch.hits,
                 &mut scratch.table,
             );
         scratch.hits.clear();
         scratch.context_scanned_to = 0;
-        scratch.tab_tables.clear();
+        scratch.inline_tables.clear();
 
         // Candidates are bounded too (overlap resolution may drop some, so
         // keep a margin): a part full of addresses must not hold millions.
@@ -407,15 +408,22 @@ impl Scanner {
         }
         let base = base_confidence(rule, value, scratch.sent)?;
         let bit = 1u32 << rule_index;
-        let (column, health_column) = if tabular {
-            (scratch.table.column_at(text, start), scratch.table.health)
+        // A column decides before a label beside the value, unless the
+        // table is one prose could be mistaken for (commas, pipes, spaces):
+        // then the label does.
+        let (column, health_column, column_first) = if tabular {
+            let table = &mut scratch.table;
+            (table.column_at(text, start), table.health, table.binding)
         } else {
-            scratch
-                .tab_tables
+            match scratch
+                .inline_tables
                 .column_at(text, start, &self.vocabulary)
-                .map_or((None, false), |(meaning, health)| (Some(meaning), health))
+            {
+                Some((meaning, health, split)) => (Some(meaning), health, split.binding()),
+                None => (None, false, true),
+            }
         };
-        let mut support = column.map_or(0, |m| {
+        let column_support = column.map_or(0, |m| {
             if m.positive & bit != 0 {
                 1
             } else if m.negative & bit != 0 {
@@ -424,6 +432,7 @@ impl Scanner {
                 0
             }
         });
+        let mut support = if column_first { column_support } else { 0 };
         if support == 0 {
             // Search only the windows before candidates, each stretch once
             // (dense candidates share their windows). Stretches overlap by
@@ -443,6 +452,9 @@ impl Scanner {
             } else {
                 nearest_label(text, start, &scratch.hits, bit)
             };
+            if support == 0 {
+                support = column_support;
+            }
         }
         let confidence = match support {
             1 => base + rule.context_boost,
@@ -982,6 +994,68 @@ pub(crate) mod tests {
         // A first row of data names no columns.
         let text = "Notes\nJane Rowe\t04/05/1966\nAmir Khan\t19/09/1971\n";
         assert!(scan(text).iter().all(|f| f.data_type != DataType::Dob));
+    }
+
+    #[test]
+    fn pipe_comma_and_space_aligned_tables_in_a_body_label_their_columns() {
+        let dobs = |text: &str| -> Vec<String> {
+            scan_part(&Policy::default(), text, TextKind::Body, true)
+                .iter()
+                .filter(|f| f.data_type == DataType::Dob)
+                .filter_map(|f| f.revealed_value().map(str::to_string))
+                .collect()
+        };
+        let expected = vec!["04/05/1966".to_string(), "19/09/1971".to_string()];
+        let markdown = "Hi team,\n\n| Name | Birthdate | Seen |\n| --- | --- | --- |\n\
+                        | Jane Rowe | 04/05/1966 | 01/02/2024 |\n\
+                        | Amir Khan | 19/09/1971 | 03/04/2024 |\n";
+        assert_eq!(dobs(markdown), expected);
+        let pasted = "Hi team, here they are:\n\nName,DOB,Postcode\n\
+                      Jane Rowe,04/05/1966,LS6 2AB\nAmir Khan,19/09/1971,HU1 2AA\n";
+        assert_eq!(dobs(pasted), expected);
+        let aligned = "Hi team,\n\n  Name        Date of birth   Town\n\
+                       Jane Rowe   04/05/1966      Leeds\n\
+                       Amir Khan   19/09/1971      Hull\n";
+        assert_eq!(dobs(aligned), expected);
+        // Without the header line, the same rows say nothing of birth.
+        let headless = "Hi team,\n\nJane Rowe,04/05/1966,LS6 2AB\nAmir Khan,19/09/1971,HU1 2AA\n";
+        assert!(dobs(headless).is_empty());
+    }
+
+    #[test]
+    fn wrapped_prose_with_commas_is_not_a_table_that_overrides_labels() {
+        let nhs = |text: &str| -> Vec<Level> {
+            scan_part(&Policy::default(), text, TextKind::Body, true)
+                .iter()
+                .filter(|f| f.data_type == DataType::NhsNumber)
+                .map(|f| f.level)
+                .collect()
+        };
+        // At the start of a body or further in.
+        for opening in ["", "Hi Jane, hope you are well\n\n"] {
+            // Lines of a paragraph with two commas each: the first has long
+            // cells, so its "order ref" heads no column, and the unlabelled
+            // number below it keeps its own weight.
+            let wrapped = format!(
+                "{opening}We checked the ledger, the invoices for March, and the order ref list\n\
+                 for the patient we saw in clinic on Monday morning, and then, 943 476 5919\n"
+            );
+            assert_eq!(nhs(&wrapped), vec![Level::Medium], "{wrapped}");
+            // A short first line may head a table of commas, but the label
+            // beside the value outweighs its column.
+            let short = format!(
+                "{opening}Notes, invoice, order ref\nseen Monday, ok, NHS number 943 476 5919\n"
+            );
+            assert_eq!(nhs(&short), vec![Level::High], "{short}");
+            // In a tab-separated table the column decides.
+            let tabbed = format!(
+                "{opening}Notes\tinvoice\torder ref\nseen Monday\tok\tNHS number 943 476 5919\n"
+            );
+            assert!(
+                nhs(&tabbed).iter().all(|&level| level < Level::High),
+                "{tabbed}"
+            );
+        }
     }
 
     #[test]
