@@ -280,3 +280,65 @@ fn an_html_table_header_labels_its_column() {
         .count();
     assert_eq!(dobs, 2);
 }
+
+#[test]
+fn mailto_and_tel_links_are_read_once() {
+    let html = "<p>Please contact <a href=\"mailto:priya.raman@example.co.uk\">Priya</a> \
+                or call <a href=\"tel:+447700900654\">her mobile</a>; \
+                <a href=\"mailto:tom.hughes@example.net\">tom.hughes@example.net</a></p>";
+    let found = |raw: String| -> Vec<(mailaudit::DataType, Option<String>)> {
+        let report = Auditor::new(Policy::default())
+            .unwrap()
+            .audit(raw.as_bytes())
+            .unwrap();
+        report
+            .findings()
+            .iter()
+            .map(|f| (f.data_type, f.location.inner.as_deref().map(str::to_string)))
+            .collect()
+    };
+    let links = Some("links".to_string());
+    let html_only = format!(
+        "From: a@example.org\r\nTo: b@example.net\r\nSubject: contact\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+    );
+    assert_eq!(
+        found(html_only),
+        vec![
+            (mailaudit::DataType::Email, None),
+            (mailaudit::DataType::Email, links.clone()),
+            (mailaudit::DataType::Phone, links.clone()),
+        ]
+    );
+    // A plain alternative that says the same: the text is read there, the
+    // link targets it does not show from the HTML part.
+    let alternative = |plain: &str| {
+        format!(
+            "From: a@example.org\r\nTo: b@example.net\r\nSubject: contact\r\n\
+             MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"b\"\r\n\r\n\
+             --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{plain}\r\n\
+             --b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n--b--\r\n"
+        )
+    };
+    let same = "Please contact Priya or call her mobile; tom.hughes@example.net";
+    assert_eq!(
+        found(alternative(same)),
+        vec![
+            (mailaudit::DataType::Email, None),
+            (mailaudit::DataType::Email, links.clone()),
+            (mailaudit::DataType::Phone, links.clone()),
+        ]
+    );
+    // One that says more (the number): both texts are read, and of the
+    // links only the address that neither shows.
+    let more = format!("{same}\r\nMobile: +44 7700 900654");
+    assert_eq!(
+        found(alternative(&more)),
+        vec![
+            (mailaudit::DataType::Email, None),
+            (mailaudit::DataType::Phone, None),
+            (mailaudit::DataType::Email, None),
+            (mailaudit::DataType::Email, links),
+        ]
+    );
+}

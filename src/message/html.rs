@@ -7,25 +7,205 @@
 //! contents of `script`, `style`, `head` and comments are dropped, and
 //! character references are decoded, with no-break spaces as plain spaces.
 //! One pass, linear in the input.
+//!
+//! The same pass collects the targets of `mailto:` and `tel:` links: an
+//! address behind "email me" is sent as surely as one in the text.
 
-/// Converts an HTML document or fragment to plain text.
-pub(crate) fn html_to_text(html: &str) -> String {
+/// At most this many link targets are kept from one HTML part.
+pub(crate) const MAX_LINKS: usize = 1000;
+/// A link target longer than this is not an address or a number.
+const MAX_TARGET_BYTES: usize = 256;
+
+/// Converts an HTML document or fragment to plain text, and appends the
+/// targets of its `mailto:` and `tel:` links to `links` (`mailto: a@b.example`,
+/// `tel: +44 7700 900123`).
+pub(crate) fn html_to_text(html: &str, links: &mut Vec<String>) -> String {
     let mut text = Text(String::with_capacity(html.len() / 2));
-    walk(html, &mut text);
+    walk(html, &mut text, links);
     text.0
 }
 
 /// `plain` says what `html` says: the two hold the same words once white
 /// space is collapsed (`same_words(plain, &html_to_text(html))`), decided
 /// without building the text, and stopping at the first word that differs.
-pub(crate) fn html_says(plain: &str, html: &str) -> bool {
+/// When it does, `links` holds the targets of all the HTML's links (as
+/// [`html_to_text`] appends them); otherwise some of them.
+pub(crate) fn html_says(plain: &str, html: &str, links: &mut Vec<String>) -> bool {
     let mut compare = SameWords {
         plain,
         at: skip_space(plain, 0),
         started: false,
         space: false,
     };
-    walk(html, &mut compare) && skip_space(plain, compare.at) == plain.len()
+    walk(html, &mut compare, links) && skip_space(plain, compare.at) == plain.len()
+}
+
+/// Keeps only the link targets that `text` does not already show: an
+/// address compared without regard to case, a number by its digits.
+pub(crate) fn keep_unshown(text: &str, links: &mut Vec<String>) {
+    if links.is_empty() {
+        return;
+    }
+    let lower = text.to_ascii_lowercase();
+    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
+    links.retain(|link| {
+        let target = link
+            .split_once(": ")
+            .map_or(link.as_str(), |(_, target)| target);
+        if target.contains('@') {
+            memchr::memmem::find(lower.as_bytes(), target.to_ascii_lowercase().as_bytes()).is_none()
+        } else {
+            let wanted: Vec<u8> = target.bytes().filter(u8::is_ascii_digit).collect();
+            memchr::memmem::find(&digits, &wanted).is_none()
+        }
+    });
+}
+
+/// Appends the target of the link tag `tag` (the text between `<` and `>`
+/// of an `a` or `area` start tag) when it is a `mailto:` or `tel:` one:
+/// character references and percent escapes decoded, query parts dropped,
+/// each address of a `mailto:` list on its own.
+fn link_target(tag: &str, links: &mut Vec<String>) {
+    let Some(href) = attribute(tag, "href") else {
+        return;
+    };
+    let href = decode_attribute(href);
+    let href = href.trim();
+    let scheme_end = match href.find(':') {
+        Some(i) if i <= 6 => i,
+        _ => return,
+    };
+    let scheme = &href[..scheme_end];
+    let rest = &href[scheme_end + 1..];
+    if scheme.eq_ignore_ascii_case("mailto") {
+        let addresses = rest.split('?').next().unwrap_or_default();
+        for address in percent_decoded(addresses).split(',') {
+            let address = address.trim();
+            if address.contains('@') && address.len() <= MAX_TARGET_BYTES {
+                push_link(links, "mailto", address);
+            }
+        }
+    } else if ["tel", "callto", "sms"]
+        .iter()
+        .any(|s| scheme.eq_ignore_ascii_case(s))
+    {
+        let number = percent_decoded(rest.split([';', '?']).next().unwrap_or_default());
+        let number = number.trim();
+        let digits = number.bytes().filter(u8::is_ascii_digit).count();
+        if digits >= 7 && number.len() <= MAX_TARGET_BYTES {
+            push_link(links, "tel", number);
+        }
+    }
+}
+
+/// Appends `scheme: target` (the scheme labels the value for the
+/// detectors, as `Tel:` would in text), once.
+fn push_link(links: &mut Vec<String>, scheme: &str, target: &str) {
+    let link = format!("{scheme}: {target}");
+    if links.len() < MAX_LINKS && !links.contains(&link) {
+        links.push(link);
+    }
+}
+
+/// The raw value of attribute `name` in a start tag's text (`a
+/// href="..."`), quoted or not.
+fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
+    let bytes = tag.as_bytes();
+    // Past the element's name.
+    let mut i = tag
+        .find(|c: char| c.is_ascii_whitespace() || c == '/')
+        .unwrap_or(tag.len());
+    while i < bytes.len() {
+        while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+            i += 1;
+        }
+        let name_start = i;
+        while i < bytes.len() && !matches!(bytes[i], b'=' | b'/') && !bytes[i].is_ascii_whitespace()
+        {
+            i += 1;
+        }
+        let key = &tag[name_start..i];
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if bytes.get(i) != Some(&b'=') {
+            if i == name_start {
+                i += 1;
+            }
+            continue;
+        }
+        i += 1;
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let value = match bytes.get(i) {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let end = memchr::memchr(quote, &bytes[i + 1..]).map_or(bytes.len(), |p| i + 1 + p);
+                let value = &tag[i + 1..end];
+                i = end + 1;
+                value
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+                &tag[start..i]
+            }
+        };
+        if key.eq_ignore_ascii_case(name) {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// An attribute value with its character references decoded.
+fn decode_attribute(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        rest = &rest[amp..];
+        match decode_reference(rest) {
+            Some((c, len)) => {
+                out.extend(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `%40` and the like decoded; the text as it is when the result would not
+/// be UTF-8.
+fn percent_decoded(text: &str) -> String {
+    if !text.contains('%') {
+        return text.to_string();
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                let value = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
+                out.push(value as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_string())
 }
 
 /// What a walk over HTML meets, in document order.
@@ -98,9 +278,9 @@ impl Element {
     }
 }
 
-/// One pass over `html`, linear in its length. `false` when the sink
-/// ended the walk.
-fn walk<S: Sink>(html: &str, sink: &mut S) -> bool {
+/// One pass over `html`, linear in its length, appending link targets to
+/// `links` (see [`link_target`]). `false` when the sink ended the walk.
+fn walk<S: Sink>(html: &str, sink: &mut S, links: &mut Vec<String>) -> bool {
     let bytes = html.as_bytes();
     let mut i = 0;
     // Inside an element whose content is not text (`script`, `style`, ...).
@@ -135,6 +315,9 @@ fn walk<S: Sink>(html: &str, sink: &mut S) -> bool {
                 if name.eq_ignore_ascii_case(hidden) && !tag.ends_with('/') {
                     skip_until = Some(hidden);
                 }
+            }
+            if name.eq_ignore_ascii_case("a") || name.eq_ignore_ascii_case("area") {
+                link_target(tag, links);
             }
         }
         if !sink.element(Element::of(name), closing) {
@@ -473,7 +656,56 @@ fn decode_reference(s: &str) -> Option<(Option<char>, usize)> {
 
 #[cfg(test)]
 mod tests {
-    use super::html_to_text;
+    fn html_to_text(html: &str) -> String {
+        super::html_to_text(html, &mut Vec::new())
+    }
+
+    fn links(html: &str) -> Vec<String> {
+        let mut links = Vec::new();
+        super::html_to_text(html, &mut links);
+        links
+    }
+
+    #[test]
+    fn mailto_and_tel_link_targets_are_collected() {
+        let html = "<p>Mail <a class=x HREF = 'mailto:jane.rowe%40example.com?subject=Hi&amp;cc=z'>Jane</a>, \
+                    <A href=\"MAILTO:a@b.example,c@d.example\">both</a>, call \
+                    <a href=tel:+447700900111;ext=2>her</a> or \
+                    <area href=\"callto:07700&#32;900222\">. \
+                    <a href=\"https://example.com/?mailto:x@y.z\">web</a> \
+                    <a href=\"tel:12\">short</a> <a title=\"mailto:q@r.s\">no href</a> \
+                    <a href=\"mailto:a@b.example\">again</a></p>";
+        assert_eq!(
+            links(html),
+            vec![
+                "mailto: jane.rowe@example.com",
+                "mailto: a@b.example",
+                "mailto: c@d.example",
+                "tel: +447700900111",
+                "tel: 07700 900222",
+            ]
+        );
+        // Hidden elements hold no links; broken markup none either.
+        assert!(links("<script><a href=\"mailto:a@b.c\"></script><a href=\"mailto:").is_empty());
+    }
+
+    #[test]
+    fn only_targets_the_text_does_not_show_are_kept() {
+        let mut found = vec![
+            "mailto: Jane.Rowe@Example.com".to_string(),
+            "mailto: other@example.com".to_string(),
+            "tel: +44 7700 900111".to_string(),
+            "tel: 07700 900222".to_string(),
+        ];
+        super::keep_unshown(
+            "Write to jane.rowe@example.com or +447700900111.",
+            &mut found,
+        );
+        assert_eq!(
+            found,
+            vec!["mailto: other@example.com", "tel: 07700 900222"]
+        );
+    }
 
     #[test]
     fn table_cells_and_blocks_stay_apart() {
@@ -596,10 +828,17 @@ mod tests {
                 }
             };
             proptest::prop_assert_eq!(
-                super::html_says(&plain, &html),
+                super::html_says(&plain, &html, &mut Vec::new()),
                 super::same_words(&plain, &text),
                 "plain {:?}, text {:?}", plain, text
             );
+        }
+
+        #[test]
+        fn link_attributes_never_panic(tag in "a( |=|\"|'|/|href|mailto:|tel:|%[0-9a-f]{0,2}|&#?[a-z0-9]{0,4};?|[a-zé@0-9.,?;]{0,6}){0,16}") {
+            let mut found = Vec::new();
+            super::link_target(&tag, &mut found);
+            proptest::prop_assert!(found.len() <= 16);
         }
 
         #[test]

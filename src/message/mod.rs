@@ -33,7 +33,9 @@ pub struct Location {
     /// The attachment's file name, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<Arc<str>>,
-    /// Path inside a container attachment (`patients.xlsx/Sheet1!C7`).
+    /// Path inside a container attachment (`patients.xlsx/Sheet1!C7`), or
+    /// `links` for the `mailto:` and `tel:` targets of an HTML part's links
+    /// that its text does not show (one per line).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub inner: Option<Arc<str>>,
     /// Byte offset where the item starts in the part's decoded text.
@@ -43,6 +45,9 @@ pub struct Location {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end: Option<usize>,
 }
+
+/// [`Location::inner`] of an HTML part's link targets.
+pub(crate) const LINKS_INNER: &str = "links";
 
 impl Location {
     pub(crate) fn part(part: impl Into<Arc<str>>) -> Location {
@@ -739,17 +744,37 @@ impl<'a> Walker<'_, 'a> {
                 } else {
                     TextKind::Body
                 };
-                if kind == TextKind::Body
-                    && self
-                        .plain_sibling(&section)
-                        .is_some_and(|plain| html::html_says(plain, html))
-                {
-                    // The usual text/html alternative of a text/plain
-                    // body: the same text, scanned once, at the plain part.
-                    return;
+                let mut links = Vec::new();
+                let mut has_plain = false;
+                if kind == TextKind::Body {
+                    if let Some(plain) = self.plain_sibling(&section) {
+                        if html::html_says(plain, html, &mut links) {
+                            // The usual text/html alternative of a
+                            // text/plain body: the same text, scanned once,
+                            // at the plain part; only link targets the
+                            // plain text does not show are left to read.
+                            html::keep_unshown(plain, &mut links);
+                            self.push_links(part, section, kind, links);
+                            return;
+                        }
+                        links.clear();
+                        has_plain = true;
+                    }
                 }
-                let text = html::html_to_text(html);
-                self.push_text(part_location(part, section), kind, Cow::Owned(text), true);
+                let text = html::html_to_text(html, &mut links);
+                html::keep_unshown(&text, &mut links);
+                if has_plain {
+                    if let Some(plain) = self.plain_sibling(&section) {
+                        html::keep_unshown(plain, &mut links);
+                    }
+                }
+                self.push_text(
+                    part_location(part, section.clone()),
+                    kind,
+                    Cow::Owned(text),
+                    true,
+                );
+                self.push_links(part, section, kind, links);
             }
             PartType::Message(nested) => {
                 self.walk_nested(part, nested, section, depth + 1, stack);
@@ -972,6 +997,24 @@ impl<'a> Walker<'_, 'a> {
                     && parent_section(&last.location.part) == parent_section(section)
             })
             .map(|last| last.text.as_ref())
+    }
+
+    /// Queues the `mailto:` and `tel:` targets of an HTML part's links that
+    /// its text does not show, one per line, as a text of their own: the
+    /// part's location with `inner` set to `links`.
+    fn push_links(
+        &mut self,
+        part: &MessagePart<'_>,
+        section: String,
+        kind: TextKind,
+        links: Vec<String>,
+    ) {
+        if links.is_empty() {
+            return;
+        }
+        let mut location = part_location(part, section);
+        location.inner = Some(LINKS_INNER.into());
+        self.push_text(location, kind, Cow::Owned(links.join("\n")), true);
     }
 
     fn push_text(
