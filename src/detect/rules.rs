@@ -541,6 +541,8 @@ pub(crate) const RULES: &[Rule] = &[
                 month!(),
                 r"\.?[ \x{a0}][0-9]{1,2}(?i:st|nd|rd|th)?,?[ \x{a0}](?:[0-9]{4}|[0-9]{2})(?-u:\b)"
             ),
+            // Compact ISO 8601 (`19830714`), as exports write it.
+            r"(?-u:\b)(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?-u:\b)",
         ],
         check: Check::BirthDate,
         base: 0.3,
@@ -572,9 +574,12 @@ pub(crate) const RULES: &[Rule] = &[
             "id\tdate_of_birth\n7\t14 Jul. 1983",
             "Date of birth: 14-Jul-83",
             "DOB Sept 3, 91",
+            "DOB: 19830714",
+            "patient_id,dob\n7,19830714",
         ],
         negative_examples: &[
             "Start date: 14/07/2024",
+            "Batch 19830714 shipped",
             "Date of birth on file; start date 14/07/2024",
             "Interview on 27/03/2025",
         ],

@@ -605,6 +605,12 @@ fn full_year(y: u32, digits: usize) -> u32 {
 /// `14-Jul-1983`, `14-Jul-83`. The year must lie between 1900 and 2026 (two
 /// digits: 00-29 are 2000-2029, the rest 1900s).
 pub(crate) fn birth_date(text: &str) -> Option<Date> {
+    // Compact ISO 8601: `19830714`.
+    if text.len() == 8 && text.bytes().all(|b| b.is_ascii_digit()) {
+        let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().ok();
+        let date = valid(number(0..4)?, number(4..6)?, number(6..8)?)?;
+        return (1900..=2026).contains(&date.year).then_some(date);
+    }
     let mut nums = [(0u32, 0usize); 3];
     let mut n_nums = 0;
     let mut month_name = None;
@@ -847,6 +853,10 @@ mod tests {
         assert_eq!(birth_date("31/02/1983"), None);
         assert_eq!(birth_date("14/07/1783"), None);
         assert_eq!(birth_date("14 Julyish 1983"), None);
+        assert_eq!(birth_date("19830714"), d(1983, 7, 14));
+        assert_eq!(birth_date("19831407"), None);
+        assert_eq!(birth_date("18991231"), None);
+        assert_eq!(birth_date("19830230"), None);
     }
 
     #[test]
