@@ -387,19 +387,16 @@ fn uk_nsn(d: &[u8]) -> bool {
 }
 
 /// A North American number (NANP): area code and exchange both start 2-9,
-/// the area code is not an N11 service code and its middle digit is not 9
-/// (reserved for expansion); 555-01xx is reserved for fiction. Exchanges
-/// ending 11 are assigned in some areas, so they pass.
+/// the area code is not an N11 service code, not 555, and its middle digit
+/// is not 9 (reserved for expansion). Exchanges ending 11 are assigned in
+/// some areas, so they pass; so do 555-01xx numbers: reserved for fiction,
+/// but libphonenumber counts them valid (its own US example is one), and a
+/// number written so in a message is still a phone number.
 fn nanp(d: &[u8]) -> bool {
     if d.len() != 10 {
         return false;
     }
-    d[0] >= 2
-        && d[1] != 9
-        && !(d[1] == 1 && d[2] == 1)
-        && d[3] >= 2
-        && !(d[3..6] == [5, 5, 5] && d[6] == 0 && d[7] == 1)
-        && d[0..3] != [5, 5, 5]
+    d[0] >= 2 && d[1] != 9 && !(d[1] == 1 && d[2] == 1) && d[3] >= 2 && d[0..3] != [5, 5, 5]
 }
 
 /// Telephone numbers, UK and North American, in national and international
@@ -803,6 +800,13 @@ mod tests {
         assert_eq!(phone("911-657-1640"), PhoneForm::Invalid);
         assert_eq!(phone("646-911-8009"), PhoneForm::National);
         assert_eq!(phone("0770 090"), PhoneForm::Invalid);
+        // Fiction's 555-01xx is valid to libphonenumber; area code 555,
+        // x9x area codes and exchanges starting 0 or 1 are not.
+        assert_eq!(phone("(201) 555-0123"), PhoneForm::National);
+        assert_eq!(phone("+1 201 555 0123"), PhoneForm::Strong);
+        assert_eq!(phone("555-234-5678"), PhoneForm::Invalid);
+        assert_eq!(phone("292-234-5678"), PhoneForm::Invalid);
+        assert_eq!(phone("201-155-0123"), PhoneForm::Invalid);
     }
 
     #[test]
