@@ -996,12 +996,18 @@ pub(crate) mod tests {
         assert!(scan(text).iter().all(|f| f.data_type != DataType::Dob));
     }
 
+    /// The findings of one type in a message body.
+    fn body_findings(text: &str, data_type: DataType) -> Vec<Finding> {
+        let mut found = scan_part(&Policy::default(), text, TextKind::Body, true);
+        found.retain(|f| f.data_type == data_type);
+        found
+    }
+
     #[test]
     fn pipe_comma_and_space_aligned_tables_in_a_body_label_their_columns() {
         let dobs = |text: &str| -> Vec<String> {
-            scan_part(&Policy::default(), text, TextKind::Body, true)
+            body_findings(text, DataType::Dob)
                 .iter()
-                .filter(|f| f.data_type == DataType::Dob)
                 .filter_map(|f| f.revealed_value().map(str::to_string))
                 .collect()
         };
@@ -1025,9 +1031,8 @@ pub(crate) mod tests {
     #[test]
     fn wrapped_prose_with_commas_is_not_a_table_that_overrides_labels() {
         let nhs = |text: &str| -> Vec<Level> {
-            scan_part(&Policy::default(), text, TextKind::Body, true)
+            body_findings(text, DataType::NhsNumber)
                 .iter()
-                .filter(|f| f.data_type == DataType::NhsNumber)
                 .map(|f| f.level)
                 .collect()
         };
