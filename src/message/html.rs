@@ -19,7 +19,7 @@ const MAX_TARGET_BYTES: usize = 256;
 /// Converts an HTML document or fragment to plain text, and appends the
 /// targets of its `mailto:` and `tel:` links to `links` (`mailto: a@b.example`,
 /// `tel: +44 7700 900123`).
-pub(crate) fn html_to_text(html: &str, links: &mut Vec<String>) -> String {
+pub(crate) fn html_to_text(html: &str, links: &mut Links) -> String {
     let mut text = Text(String::with_capacity(html.len() / 2));
     walk(html, &mut text, links);
     text.0
@@ -30,7 +30,7 @@ pub(crate) fn html_to_text(html: &str, links: &mut Vec<String>) -> String {
 /// without building the text, and stopping at the first word that differs.
 /// When it does, `links` holds the targets of all the HTML's links (as
 /// [`html_to_text`] appends them); otherwise some of them.
-pub(crate) fn html_says(plain: &str, html: &str, links: &mut Vec<String>) -> bool {
+pub(crate) fn html_says(plain: &str, html: &str, links: &mut Links) -> bool {
     let mut compare = SameWords {
         plain,
         at: skip_space(plain, 0),
@@ -40,32 +40,89 @@ pub(crate) fn html_says(plain: &str, html: &str, links: &mut Vec<String>) -> boo
     walk(html, &mut compare, links) && skip_space(plain, compare.at) == plain.len()
 }
 
-/// Keeps only the link targets that `text` does not already show: an
-/// address compared without regard to case, a number by its digits.
-pub(crate) fn keep_unshown(text: &str, links: &mut Vec<String>) {
-    if links.is_empty() {
-        return;
-    }
-    let lower = text.to_ascii_lowercase();
-    let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
-    links.retain(|link| {
-        let target = link
-            .split_once(": ")
-            .map_or(link.as_str(), |(_, target)| target);
-        if target.contains('@') {
-            memchr::memmem::find(lower.as_bytes(), target.to_ascii_lowercase().as_bytes()).is_none()
-        } else {
-            let wanted: Vec<u8> = target.bytes().filter(u8::is_ascii_digit).collect();
-            memchr::memmem::find(&digits, &wanted).is_none()
+/// The targets of an HTML part's `mailto:` and `tel:` links, each once, in
+/// document order, as `scheme: target` (the scheme labels the value for the
+/// detectors, as `Tel:` would in text); at most [`MAX_LINKS`].
+#[derive(Debug, Default)]
+pub(crate) struct Links {
+    targets: Vec<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Links {
+    fn push(&mut self, scheme: &str, target: &str) {
+        if self.targets.len() >= MAX_LINKS {
+            return;
         }
-    });
+        let link = format!("{scheme}: {target}");
+        if self.seen.insert(link.clone()) {
+            self.targets.push(link);
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.targets.clear();
+        self.seen.clear();
+    }
+
+    /// The targets, in document order.
+    pub(crate) fn into_targets(self) -> Vec<String> {
+        self.targets
+    }
+
+    /// Keeps only the targets that `text` does not already show: an
+    /// address compared without regard to case, a number by its digits.
+    /// One pass over the text for all the targets (an Aho-Corasick
+    /// automaton), so the cost stays linear however many links a part has.
+    pub(crate) fn keep_unshown(&mut self, text: &str) {
+        if self.targets.is_empty() {
+            return;
+        }
+        let wanted = |link: &str| -> String {
+            let target = link.split_once(": ").map_or(link, |(_, target)| target);
+            if target.contains('@') {
+                target.to_string()
+            } else {
+                target.chars().filter(char::is_ascii_digit).collect()
+            }
+        };
+        let wanted: Vec<String> = self.targets.iter().map(|link| wanted(link)).collect();
+        let (addresses, numbers): (Vec<usize>, Vec<usize>) =
+            (0..wanted.len()).partition(|&i| wanted[i].contains('@'));
+        let mut shown = vec![false; wanted.len()];
+        let mut mark = |which: &[usize], haystack: &[u8], caseless: bool| {
+            let automaton = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(caseless)
+                .build(which.iter().map(|&i| wanted[i].as_bytes()));
+            // Should it not build, every target is kept: read twice at
+            // worst, never missed.
+            let Ok(automaton) = automaton else {
+                return;
+            };
+            for found in automaton.find_overlapping_iter(haystack) {
+                shown[which[found.pattern().as_usize()]] = true;
+            }
+        };
+        if !addresses.is_empty() {
+            mark(&addresses, text.as_bytes(), true);
+        }
+        if !numbers.is_empty() {
+            let digits: Vec<u8> = text.bytes().filter(u8::is_ascii_digit).collect();
+            mark(&numbers, &digits, false);
+        }
+        let mut index = 0;
+        self.targets.retain(|_| {
+            index += 1;
+            !shown[index - 1]
+        });
+    }
 }
 
 /// Appends the target of the link tag `tag` (the text between `<` and `>`
 /// of an `a` or `area` start tag) when it is a `mailto:` or `tel:` one:
 /// character references and percent escapes decoded, query parts dropped,
 /// each address of a `mailto:` list on its own.
-fn link_target(tag: &str, links: &mut Vec<String>) {
+fn link_target(tag: &str, links: &mut Links) {
     let Some(href) = attribute(tag, "href") else {
         return;
     };
@@ -82,7 +139,7 @@ fn link_target(tag: &str, links: &mut Vec<String>) {
         for address in percent_decoded(addresses).split(',') {
             let address = address.trim();
             if address.contains('@') && address.len() <= MAX_TARGET_BYTES {
-                push_link(links, "mailto", address);
+                links.push("mailto", address);
             }
         }
     } else if ["tel", "callto", "sms"]
@@ -93,17 +150,8 @@ fn link_target(tag: &str, links: &mut Vec<String>) {
         let number = number.trim();
         let digits = number.bytes().filter(u8::is_ascii_digit).count();
         if digits >= 7 && number.len() <= MAX_TARGET_BYTES {
-            push_link(links, "tel", number);
+            links.push("tel", number);
         }
-    }
-}
-
-/// Appends `scheme: target` (the scheme labels the value for the
-/// detectors, as `Tel:` would in text), once.
-fn push_link(links: &mut Vec<String>, scheme: &str, target: &str) {
-    let link = format!("{scheme}: {target}");
-    if links.len() < MAX_LINKS && !links.contains(&link) {
-        links.push(link);
     }
 }
 
@@ -280,7 +328,7 @@ impl Element {
 
 /// One pass over `html`, linear in its length, appending link targets to
 /// `links` (see [`link_target`]). `false` when the sink ended the walk.
-fn walk<S: Sink>(html: &str, sink: &mut S, links: &mut Vec<String>) -> bool {
+fn walk<S: Sink>(html: &str, sink: &mut S, links: &mut Links) -> bool {
     let bytes = html.as_bytes();
     let mut i = 0;
     // Inside an element whose content is not text (`script`, `style`, ...).
@@ -657,13 +705,23 @@ fn decode_reference(s: &str) -> Option<(Option<char>, usize)> {
 #[cfg(test)]
 mod tests {
     fn html_to_text(html: &str) -> String {
-        super::html_to_text(html, &mut Vec::new())
+        super::html_to_text(html, &mut super::Links::default())
     }
 
     fn links(html: &str) -> Vec<String> {
-        let mut links = Vec::new();
+        let mut links = super::Links::default();
         super::html_to_text(html, &mut links);
-        links
+        links.into_targets()
+    }
+
+    fn unshown(text: &str, targets: &[String]) -> Vec<String> {
+        let mut links = super::Links::default();
+        for target in targets {
+            let (scheme, target) = target.split_once(": ").expect("scheme");
+            links.push(scheme, target);
+        }
+        links.keep_unshown(text);
+        links.into_targets()
     }
 
     #[test]
@@ -691,20 +749,44 @@ mod tests {
 
     #[test]
     fn only_targets_the_text_does_not_show_are_kept() {
-        let mut found = vec![
+        let found = [
             "mailto: Jane.Rowe@Example.com".to_string(),
             "mailto: other@example.com".to_string(),
             "tel: +44 7700 900111".to_string(),
             "tel: 07700 900222".to_string(),
         ];
-        super::keep_unshown(
-            "Write to jane.rowe@example.com or +447700900111.",
-            &mut found,
-        );
         assert_eq!(
-            found,
+            unshown("Write to jane.rowe@example.com or +447700900111.", &found),
             vec!["mailto: other@example.com", "tel: 07700 900222"]
         );
+        // Many links, one pass: the text shows every even one.
+        let many: Vec<String> = (0..super::MAX_LINKS)
+            .map(|i| format!("mailto: person{i:04}@example.com"))
+            .collect();
+        let text: String = (0..super::MAX_LINKS)
+            .step_by(2)
+            .map(|i| format!("PERSON{i:04}@EXAMPLE.COM "))
+            .collect();
+        let left = unshown(&text, &many);
+        assert_eq!(left.len(), super::MAX_LINKS / 2);
+        assert_eq!(
+            left[..2],
+            [
+                "mailto: person0001@example.com",
+                "mailto: person0003@example.com"
+            ]
+        );
+        // Each target once, and no more than the limit.
+        let mut links = super::Links::default();
+        for i in 0..3 * super::MAX_LINKS {
+            links.push("tel", &format!("0770090{:04}", i % (2 * super::MAX_LINKS)));
+        }
+        assert_eq!(links.into_targets().len(), super::MAX_LINKS);
+        let mut links = super::Links::default();
+        for _ in 0..5 {
+            links.push("tel", "07700900111");
+        }
+        assert_eq!(links.into_targets(), ["tel: 07700900111"]);
     }
 
     #[test]
@@ -828,7 +910,7 @@ mod tests {
                 }
             };
             proptest::prop_assert_eq!(
-                super::html_says(&plain, &html, &mut Vec::new()),
+                super::html_says(&plain, &html, &mut super::Links::default()),
                 super::same_words(&plain, &text),
                 "plain {:?}, text {:?}", plain, text
             );
@@ -836,9 +918,9 @@ mod tests {
 
         #[test]
         fn link_attributes_never_panic(tag in "a( |=|\"|'|/|href|mailto:|tel:|%[0-9a-f]{0,2}|&#?[a-z0-9]{0,4};?|[a-zé@0-9.,?;]{0,6}){0,16}") {
-            let mut found = Vec::new();
+            let mut found = super::Links::default();
             super::link_target(&tag, &mut found);
-            proptest::prop_assert!(found.len() <= 16);
+            proptest::prop_assert!(found.into_targets().len() <= 16);
         }
 
         #[test]

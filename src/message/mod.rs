@@ -744,7 +744,7 @@ impl<'a> Walker<'_, 'a> {
                 } else {
                     TextKind::Body
                 };
-                let mut links = Vec::new();
+                let mut links = html::Links::default();
                 let mut has_plain = false;
                 if kind == TextKind::Body {
                     if let Some(plain) = self.plain_sibling(&section) {
@@ -753,7 +753,7 @@ impl<'a> Walker<'_, 'a> {
                             // text/plain body: the same text, scanned once,
                             // at the plain part; only link targets the
                             // plain text does not show are left to read.
-                            html::keep_unshown(plain, &mut links);
+                            links.keep_unshown(plain);
                             self.push_links(part, section, kind, links);
                             return;
                         }
@@ -762,10 +762,10 @@ impl<'a> Walker<'_, 'a> {
                     }
                 }
                 let text = html::html_to_text(html, &mut links);
-                html::keep_unshown(&text, &mut links);
+                links.keep_unshown(&text);
                 if has_plain {
                     if let Some(plain) = self.plain_sibling(&section) {
-                        html::keep_unshown(plain, &mut links);
+                        links.keep_unshown(plain);
                     }
                 }
                 self.push_text(
@@ -1007,8 +1007,9 @@ impl<'a> Walker<'_, 'a> {
         part: &MessagePart<'_>,
         section: String,
         kind: TextKind,
-        links: Vec<String>,
+        links: html::Links,
     ) {
+        let links = links.into_targets();
         if links.is_empty() {
             return;
         }
