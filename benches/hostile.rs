@@ -13,7 +13,7 @@ use hostile_inputs::*;
 
 type Generator = fn(usize) -> Vec<u8>;
 
-const SHAPES: [(&str, Generator, usize); 13] = [
+const SHAPES: [(&str, Generator, usize); 14] = [
     ("recipients", many_recipients, 10_000),
     ("nested_multiparts", nested_multiparts, 150),
     ("nested_messages", nested_messages, 20),
@@ -27,6 +27,7 @@ const SHAPES: [(&str, Generator, usize); 13] = [
     ("nul_bytes", nul_bytes, 1 << 20),
     ("parameter_sections", parameter_sections, 10_000),
     ("colons_after_at", colons_after_at, 10_000),
+    ("mailto_links", mailto_links, 10_000),
 ];
 
 fn hostile(c: &mut Criterion) {

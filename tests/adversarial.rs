@@ -465,7 +465,7 @@ fn time_and_memory_grow_linearly() {
     type Generator = fn(usize) -> Vec<u8>;
     // Sizes where the 10x input stays within every limit, so both inputs
     // take the same path (more parts allowed, to grow the nesting further).
-    let cases: [(&str, Generator, usize); 12] = [
+    let cases: [(&str, Generator, usize); 13] = [
         ("recipients", many_recipients, 1_000),
         ("nested multiparts", nested_multiparts, 300),
         ("nested messages", nested_messages, 20),
@@ -478,6 +478,7 @@ fn time_and_memory_grow_linearly() {
         ("nul bytes", nul_bytes, 100_000),
         ("parameter sections", parameter_sections, 2_000),
         ("colons after @", colons_after_at, 2_000),
+        ("mailto links", mailto_links, 2_000),
     ];
     let auditor = auditor_with("version = 1\n[limits]\nmax_parts = 10000\n");
     let mut failures = Vec::new();

@@ -185,3 +185,12 @@ pub fn colons_after_at(n: usize) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// An HTML body of `n` links to distinct addresses that its text does not
+/// show (beyond the 1,000 targets kept, only the text grows).
+pub fn mailto_links(n: usize) -> Vec<u8> {
+    let body: String = (0..n)
+        .map(|i| format!("<a href=\"mailto:p{i}@example.com\">mail {}</a> ", i % 7))
+        .collect();
+    with_body("text/html; charset=utf-8", body.as_bytes())
+}
