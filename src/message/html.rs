@@ -126,7 +126,10 @@ fn link_target(tag: &str, links: &mut Links) {
     let Some(href) = attribute(tag, "href") else {
         return;
     };
-    let href = decode_attribute(href);
+    // Character references decoded as in text (white space collapsed).
+    let mut decoded = Text(String::with_capacity(href.len()));
+    walk_text(href, &mut decoded);
+    let href = decoded.0;
     let href = href.trim();
     let scheme_end = match href.find(':') {
         Some(i) if i <= 6 => i,
@@ -206,28 +209,6 @@ fn attribute<'t>(tag: &'t str, name: &str) -> Option<&'t str> {
         }
     }
     None
-}
-
-/// An attribute value with its character references decoded.
-fn decode_attribute(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        rest = &rest[amp..];
-        match decode_reference(rest) {
-            Some((c, len)) => {
-                out.extend(c);
-                rest = &rest[len..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// `%40` and the like decoded; the text as it is when the result would not

@@ -745,28 +745,27 @@ impl<'a> Walker<'_, 'a> {
                     TextKind::Body
                 };
                 let mut links = html::Links::default();
-                let mut has_plain = false;
-                if kind == TextKind::Body {
-                    if let Some(plain) = self.plain_sibling(&section) {
-                        if html::html_says(plain, html, &mut links) {
-                            // The usual text/html alternative of a
-                            // text/plain body: the same text, scanned once,
-                            // at the plain part; only link targets the
-                            // plain text does not show are left to read.
-                            links.keep_unshown(plain);
-                            self.push_links(part, section, kind, links);
-                            return;
-                        }
-                        links.clear();
-                        has_plain = true;
+                let plain = if kind == TextKind::Body {
+                    self.plain_sibling(&section)
+                } else {
+                    None
+                };
+                if let Some(plain) = plain {
+                    if html::html_says(plain, html, &mut links) {
+                        // The usual text/html alternative of a text/plain
+                        // body: the same text, scanned once, at the plain
+                        // part; only link targets the plain text does not
+                        // show are left to read.
+                        links.keep_unshown(plain);
+                        self.push_links(part, section, kind, links);
+                        return;
                     }
+                    links.clear();
                 }
                 let text = html::html_to_text(html, &mut links);
                 links.keep_unshown(&text);
-                if has_plain {
-                    if let Some(plain) = self.plain_sibling(&section) {
-                        links.keep_unshown(plain);
-                    }
+                if let Some(plain) = plain {
+                    links.keep_unshown(plain);
                 }
                 self.push_text(
                     part_location(part, section.clone()),
