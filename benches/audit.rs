@@ -1,7 +1,7 @@
 //! Audit throughput against mail-parser's parse alone, on the same input:
 //! a ~50 KB typical business message and a message carrying a 5 MB CSV.
 //! The goal is audit >= 50% of parse-only throughput (detection costs no
-//! more than the parse itself).
+//! more than the parse itself). A last group times building an auditor.
 //!
 //! The CSV holds about 380,000 items, more than the default policy's
 //! `limits.max_findings` (100,000), at which the default audit stops
@@ -222,5 +222,13 @@ fn bench(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench);
+/// Building an auditor: what a short-lived process (the CLI, a milter
+/// child) pays before its first message.
+fn startup(c: &mut Criterion) {
+    c.bench_function("auditor-new/default-policy", |b| {
+        b.iter(|| Auditor::new(Policy::default()).is_ok())
+    });
+}
+
+criterion_group!(benches, bench, startup);
 criterion_main!(benches);

@@ -2,6 +2,7 @@
 //! looked up at word starts in the stretches around candidates; and the
 //! header row of tabular text, whose cells label the columns below them.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use aho_corasick::automaton::Automaton;
@@ -227,11 +228,14 @@ impl Vocabulary {
     pub(crate) fn new(rules: &[&Rule]) -> Result<Vocabulary, aho_corasick::BuildError> {
         let mut words: Vec<String> = Vec::new();
         let mut meanings: Vec<Meaning> = Vec::new();
+        // Each word's index in `words`.
+        let mut index: HashMap<String, usize> = HashMap::new();
         let mut add = |word: &str, meaning: Meaning| {
             let word = word.to_ascii_lowercase();
-            match words.iter().position(|w| *w == word) {
-                Some(i) => meanings[i].merge(meaning),
+            match index.get(&word) {
+                Some(&i) => meanings[i].merge(meaning),
                 None => {
+                    index.insert(word.clone(), words.len());
                     words.push(word);
                     meanings.push(meaning);
                 }
@@ -279,9 +283,9 @@ impl Vocabulary {
                 if phrase.bytes().all(|b| b.is_ascii_alphabetic()) {
                     return meaning;
                 }
-                for (word, m) in words.iter().zip(&meanings) {
-                    if word.len() < phrase.len() && contains_word(phrase, word) {
-                        meaning.merge(*m);
+                for i in whole_word_spans(phrase) {
+                    if let Some(&w) = index.get(&phrase[i]) {
+                        meaning.merge(meanings[w]);
                     }
                 }
                 meaning
@@ -812,13 +816,18 @@ impl InlineTables {
     }
 }
 
-/// `word` occurs in `phrase` as whole words (or is the phrase).
-fn contains_word(phrase: &str, word: &str) -> bool {
-    phrase.match_indices(word).any(|(i, _)| {
-        let before = phrase[..i].chars().next_back();
-        let after = phrase[i + word.len()..].chars().next();
-        !before.is_some_and(|c| c.is_ascii_alphabetic())
-            && !after.is_some_and(|c| c.is_ascii_alphabetic())
+/// The stretches of `phrase` shorter than it that are whole words: no
+/// ASCII letter just before or just after (a phrase's words, and runs of
+/// them). Quadratic in the word edges of one phrase, a handful.
+fn whole_word_spans(phrase: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+    let edges = || (0..=phrase.len()).filter(|&i| phrase.is_char_boundary(i));
+    let starts = edges().filter(move |&i| !letter(phrase[..i].chars().next_back()));
+    starts.flat_map(move |start| {
+        edges()
+            .filter(move |&end| end > start && end - start < phrase.len())
+            .filter(move |&end| !letter(phrase[end..].chars().next()))
+            .map(move |end| start..end)
     })
 }
 
@@ -853,6 +862,28 @@ mod tests {
             words.each(text, 0..text.len(), push);
         }
         out
+    }
+
+    proptest! {
+        /// A phrase's whole-word stretches are exactly the shorter words it
+        /// holds with no ASCII letter on either side, wherever they occur
+        /// (overlapping occurrences too).
+        #[test]
+        fn whole_word_spans_are_the_words_a_phrase_holds(
+            phrase in "([a-c]{1,3}|[ .:#/-]|é){1,8}",
+            word in "([a-c]{1,3}|[ .:#/-]|é){1,4}",
+        ) {
+            let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
+            let expected = word.len() < phrase.len()
+                && (0..phrase.len()).any(|i| {
+                    phrase.is_char_boundary(i)
+                        && phrase[i..].starts_with(word.as_str())
+                        && !letter(phrase[..i].chars().next_back())
+                        && !letter(phrase[i + word.len()..].chars().next())
+                });
+            let found = whole_word_spans(&phrase).any(|r| phrase[r] == *word);
+            prop_assert_eq!(found, expected);
+        }
     }
 
     proptest! {

@@ -46,20 +46,39 @@ impl Engine {
                 // ASCII word boundaries only: no byte makes the DFA quit.
                 .unicode_word_boundary(false)
         };
-        let syntax = syntax::Config::new().utf8(true);
-        let thompson = thompson::Config::new().utf8(true);
-        let first = regex::Builder::new()
-            .syntax(syntax)
-            .thompson(thompson.clone())
-            .dfa(dfa_config(MatchKind::LeftmostFirst))
-            .build_many(patterns)
+        // Each pattern is parsed once, and the forward NFA compiled once for
+        // both forward automata: parsing and compiling are most of the cost
+        // of building an auditor, which a short-lived process pays each run.
+        let hirs = syntax::parse_many_with(patterns, &syntax::Config::new().utf8(true))
             .map_err(|e| e.to_string())?;
-        let all = dfa::Builder::new()
-            .syntax(syntax)
-            .thompson(thompson)
-            .configure(dfa_config(MatchKind::All))
-            .build_many(patterns)
-            .map_err(|e| e.to_string())?;
+        let nfa = |reverse: bool| {
+            thompson::Compiler::new()
+                .configure(
+                    thompson::Config::new()
+                        .utf8(true)
+                        .reverse(reverse)
+                        .which_captures(thompson::WhichCaptures::None),
+                )
+                .build_many_from_hir(&hirs)
+                .map_err(|e| e.to_string())
+        };
+        let forward_nfa = nfa(false)?;
+        let build = |config: dfa::Config, nfa: thompson::NFA| {
+            dfa::Builder::new()
+                .configure(config)
+                .build_from_nfa(nfa)
+                .map_err(|e| e.to_string())
+        };
+        let forward = build(dfa_config(MatchKind::LeftmostFirst), forward_nfa.clone())?;
+        // As regex-automata's own regex builder configures the reverse half.
+        let reverse = build(
+            dfa_config(MatchKind::All)
+                .prefilter(None)
+                .specialize_start_states(false),
+            nfa(true)?,
+        )?;
+        let first = regex::Builder::new().build_from_dfas(forward, reverse);
+        let all = build(dfa_config(MatchKind::All), forward_nfa)?;
         Ok(Engine { first, all })
     }
 
