@@ -818,7 +818,8 @@ impl InlineTables {
 
 /// The stretches of `phrase` shorter than it that are whole words: no
 /// ASCII letter just before or just after (a phrase's words, and runs of
-/// them). Quadratic in the word edges of one phrase, a handful.
+/// them). Quadratic in the phrase's length: run once per phrase of the
+/// vocabulary when an auditor is built, over a few dozen bytes each.
 fn whole_word_spans(phrase: &str) -> impl Iterator<Item = Range<usize>> + '_ {
     let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
     let edges = || (0..=phrase.len()).filter(|&i| phrase.is_char_boundary(i));
