@@ -3,7 +3,7 @@
 //! The goal is audit >= 50% of parse-only throughput (detection costs no
 //! more than the parse itself). A last group times building an auditor.
 //!
-//! The CSV holds about 380,000 items, more than the default policy's
+//! The CSV holds about 266,000 items, more than the default policy's
 //! `limits.max_findings` (100,000), at which the default audit stops
 //! reading: `audit` raises the limit so that the whole file is scanned, and
 //! `audit-default-limits` shows the default policy's cut scan.
