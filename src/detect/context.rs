@@ -821,13 +821,11 @@ impl InlineTables {
 /// them). Quadratic in the phrase's length: run once per phrase of the
 /// vocabulary when an auditor is built, over a few dozen bytes each.
 fn whole_word_spans(phrase: &str) -> impl Iterator<Item = Range<usize>> + '_ {
-    let letter = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphabetic());
     let edges = || (0..=phrase.len()).filter(|&i| phrase.is_char_boundary(i));
-    let starts = edges().filter(move |&i| !letter(phrase[..i].chars().next_back()));
-    starts.flat_map(move |start| {
+    edges().flat_map(move |start| {
         edges()
             .filter(move |&end| end > start && end - start < phrase.len())
-            .filter(move |&end| !letter(phrase[end..].chars().next()))
+            .filter(move |&end| whole_word(phrase, start, end))
             .map(move |end| start..end)
     })
 }
