@@ -7,6 +7,8 @@
 //! `limits.max_findings` (100,000), at which the default audit stops
 //! reading: `audit` raises the limit so that the whole file is scanned, and
 //! `audit-default-limits` shows the default policy's cut scan.
+//! `findings-copy` times copying (and freeing) the whole audit's findings:
+//! a floor under any audit that reports each item on its own.
 
 use std::fmt::Write as _;
 
@@ -217,6 +219,16 @@ fn bench(c: &mut Criterion) {
                 raw,
                 |b, raw| b.iter(|| auditor.audit(raw).map(|r| r.findings().len())),
             );
+            // What holding the findings costs at the least, whatever finds
+            // them: a copy of the report's findings, made and freed.
+            if let Ok(report) = whole.audit(raw) {
+                let findings = report.findings();
+                group.bench_with_input(
+                    BenchmarkId::new("findings-copy", raw.len()),
+                    findings,
+                    |b, findings| b.iter(|| findings.to_vec()),
+                );
+            }
         }
         group.finish();
     }
