@@ -225,6 +225,8 @@ pub(crate) const RULES: &[Rule] = &[
             // 1 (617) 220-8436.
             r"(?:\+1[ \x{a0}.-]?|(?-u:\b)1[ \x{a0}.-])?(?:\([2-9][0-9]{2}\)[ \x{a0}]?|(?-u:\b)[2-9][0-9]{2}[ \x{a0}.-])[2-9][0-9]{2}[ \x{a0}.-][0-9]{4}(?-u:\b)",
             r"\+1[2-9][0-9]{9}(?-u:\b)",
+            // North American, ten digits with no separator: 6172208436.
+            r"(?-u:\b)[2-9][0-9]{2}[2-9][0-9]{6}(?-u:\b)",
         ],
         check: Check::Phone,
         base: 0.6,
@@ -295,12 +297,15 @@ pub(crate) const RULES: &[Rule] = &[
             "phone: 773 657 1640",
             "Boston desk: 1 (617) 220-8436",
             "toll free 1.800.234.5678 from the US",
+            "Phone: 6172208436",
         ],
         negative_examples: &[
             "Meeting ID 683 8972 4345",
             "e-RS booking ref 983 397 1847",
             "order 0123 4567 890123",
             "number 021 7946 0958",
+            "Order 6172208436 shipped",
+            "Tel ext. 2917, ticket 6172208436",
         ],
     },
     Rule {

@@ -356,8 +356,8 @@ pub(crate) enum PhoneForm {
     Strong,
     /// A national form with a valid prefix and length.
     National,
-    /// Ten digits in three space-separated groups: also how NHS numbers and
-    /// references are written, so it needs telephone context.
+    /// Ten digits in three space-separated groups, or in one: also how NHS
+    /// numbers and references are written, so it needs telephone context.
     Ambiguous,
 }
 
@@ -461,7 +461,7 @@ pub(crate) fn phone(text: &str) -> PhoneForm {
             let bracketed = trimmed.starts_with('(');
             let (_, count) = groups(text);
             let spaced_only = !text.contains(['-', '.']) && !bracketed;
-            if count == 3 && spaced_only {
+            if count == 1 || count == 3 && spaced_only {
                 PhoneForm::Ambiguous
             } else if count == 3 || bracketed {
                 PhoneForm::National
@@ -797,6 +797,8 @@ mod tests {
         assert_eq!(phone("773-657-1640"), PhoneForm::National);
         assert_eq!(phone("+1 773 657 1640"), PhoneForm::Strong);
         assert_eq!(phone("773 657 1640"), PhoneForm::Ambiguous);
+        assert_eq!(phone("7736571640"), PhoneForm::Ambiguous);
+        assert_eq!(phone("1736571640"), PhoneForm::Invalid);
         assert_eq!(phone("021 7946 0958"), PhoneForm::Invalid);
         assert_eq!(phone("173-657-1640"), PhoneForm::Invalid);
         assert_eq!(phone("911-657-1640"), PhoneForm::Invalid);
