@@ -684,9 +684,23 @@ fn nearest_label(text: &str, start: usize, hits: &[Hit], bit: u32) -> i32 {
     0
 }
 
+/// Words that make the date after a birth-date label the day its record
+/// changed: "DOB updated 03/11/2024", "date of birth amended on ...".
+const RECORD_CHANGED: [&str; 7] = [
+    "updated",
+    "changed",
+    "amended",
+    "modified",
+    "edited",
+    "corrected",
+    "revised",
+];
+
 /// A date is a birth date when a birth-date label directly precedes it:
 /// only punctuation, a format hint or a couple of filler words between, and
-/// no other number.
+/// no other number. Filler that dates an event instead (a record change, or
+/// "on" after any label but "born": "DOB verified on 03/11/2024") says the
+/// date is not the birth date.
 fn labelled_birth_date(text: &str, start: usize, hits: &[Hit], bit: u32) -> bool {
     let upto = hits.partition_point(|h| h.end <= start);
     let Some(hit) = hits[..upto]
@@ -698,6 +712,11 @@ fn labelled_birth_date(text: &str, start: usize, hits: &[Hit], bit: u32) -> bool
         return false;
     };
     let gap = &text[hit.end..start];
+    if gap.bytes().any(|b| b.is_ascii_digit())
+        || memchr::memchr_iter(b'\n', gap.as_bytes()).count() > 1
+    {
+        return false;
+    }
     let words = gap
         .split(|c: char| !c.is_ascii_alphabetic())
         .filter(|w| !w.is_empty())
@@ -705,11 +724,18 @@ fn labelled_birth_date(text: &str, start: usize, hits: &[Hit], bit: u32) -> bool
             !["dd", "mm", "yyyy", "yy"]
                 .iter()
                 .any(|hint| w.eq_ignore_ascii_case(hint))
-        })
-        .count();
-    !gap.bytes().any(|b| b.is_ascii_digit())
-        && words <= 2
-        && memchr::memchr_iter(b'\n', gap.as_bytes()).count() <= 1
+        });
+    let mut count = 0;
+    let mut last = "";
+    for word in words {
+        if RECORD_CHANGED.iter().any(|w| word.eq_ignore_ascii_case(w)) {
+            return false;
+        }
+        count += 1;
+        last = word;
+    }
+    let born = text[hit.start..hit.end].eq_ignore_ascii_case("born");
+    count <= 2 && (born || !last.eq_ignore_ascii_case("on"))
 }
 
 /// Some position in the sorted `positions` lies within `window` of `at`.
@@ -1100,6 +1126,31 @@ pub(crate) mod tests {
     fn dates_are_birth_dates_only_with_context() {
         assert!(scan("Start date: 14/07/2024").is_empty());
         assert_eq!(types(&scan("DOB 14/07/1983")), vec![DataType::Dob]);
+    }
+
+    #[test]
+    fn a_record_change_after_the_label_is_not_the_birth_date() {
+        let dobs = |text: &str| -> Vec<String> {
+            body_findings(text, DataType::Dob)
+                .iter()
+                .filter_map(|f| f.revealed_value().map(str::to_string))
+                .collect()
+        };
+        for text in [
+            "Date of birth updated on 03/11/2024 by admin.",
+            "DOB (amended 03/11/2024)",
+            "DOB verified on 3 November 2024",
+            "Date of birth last changed: 2024-11-03",
+        ] {
+            assert!(dobs(text).is_empty(), "{text}");
+        }
+        for (text, date) in [
+            ("Born on 14 July 1983 in Leeds", "14 July 1983"),
+            ("DOB verified: 14/07/1983", "14/07/1983"),
+            ("Date of birth (dd/mm/yyyy): 14/07/1983", "14/07/1983"),
+        ] {
+            assert_eq!(dobs(text), vec![date.to_string()], "{text}");
+        }
     }
 
     #[test]
