@@ -1032,14 +1032,16 @@ pub(crate) mod tests {
         found
     }
 
+    /// The birth dates found in a message body, as written.
+    fn dobs(text: &str) -> Vec<String> {
+        body_findings(text, DataType::Dob)
+            .iter()
+            .filter_map(|f| f.revealed_value().map(str::to_string))
+            .collect()
+    }
+
     #[test]
     fn pipe_comma_and_space_aligned_tables_in_a_body_label_their_columns() {
-        let dobs = |text: &str| -> Vec<String> {
-            body_findings(text, DataType::Dob)
-                .iter()
-                .filter_map(|f| f.revealed_value().map(str::to_string))
-                .collect()
-        };
         let expected = vec!["04/05/1966".to_string(), "19/09/1971".to_string()];
         let markdown = "Hi team,\n\n| Name | Birthdate | Seen |\n| --- | --- | --- |\n\
                         | Jane Rowe | 04/05/1966 | 01/02/2024 |\n\
@@ -1130,12 +1132,6 @@ pub(crate) mod tests {
 
     #[test]
     fn a_record_change_after_the_label_is_not_the_birth_date() {
-        let dobs = |text: &str| -> Vec<String> {
-            body_findings(text, DataType::Dob)
-                .iter()
-                .filter_map(|f| f.revealed_value().map(str::to_string))
-                .collect()
-        };
         for text in [
             "Date of birth updated on 03/11/2024 by admin.",
             "DOB (amended 03/11/2024)",
