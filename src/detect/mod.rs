@@ -717,18 +717,14 @@ fn labelled_birth_date(text: &str, start: usize, hits: &[Hit], bit: u32) -> bool
     {
         return false;
     }
-    let words = gap
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| !w.is_empty())
-        .filter(|w| {
-            !["dd", "mm", "yyyy", "yy"]
-                .iter()
-                .any(|hint| w.eq_ignore_ascii_case(hint))
-        });
+    let is = |word: &str, list: &[&str]| list.iter().any(|w| word.eq_ignore_ascii_case(w));
     let mut count = 0;
     let mut last = "";
-    for word in words {
-        if RECORD_CHANGED.iter().any(|w| word.eq_ignore_ascii_case(w)) {
+    for word in gap.split(|c: char| !c.is_ascii_alphabetic()) {
+        if word.is_empty() || is(word, &["dd", "mm", "yyyy", "yy"]) {
+            continue;
+        }
+        if is(word, &RECORD_CHANGED) {
             return false;
         }
         count += 1;

@@ -461,7 +461,7 @@ pub(crate) fn phone(text: &str) -> PhoneForm {
             let bracketed = trimmed.starts_with('(');
             let (_, count) = groups(text);
             let spaced_only = !text.contains(['-', '.']) && !bracketed;
-            if count == 1 || count == 3 && spaced_only {
+            if count == 1 || (count == 3 && spaced_only) {
                 PhoneForm::Ambiguous
             } else if count == 3 || bracketed {
                 PhoneForm::National
